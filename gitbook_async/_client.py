@@ -1,0 +1,192 @@
+"""``GitBookClient``: the token, the lifecycle, and the resources hanging off it."""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+
+from gitbook_async._constants import (
+    DEFAULT_BASE_URL,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TOTAL_TIMEOUT,
+    TOKEN_ENV_VAR,
+)
+from gitbook_async._errors import ClientClosedError, ConfigurationError, InvalidArgumentError
+from gitbook_async._resources._spaces import SpacesResource, Timeout
+from gitbook_async._sansio import decode_json, error_from_response, normalize_base_url, user_agent
+from gitbook_async._transport import Transport
+
+__all__ = ["GitBookClient"]
+
+DEFAULT_MAX_CONNECTIONS = 16
+
+
+class _State(enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class GitBookClient:
+    """An async client for GitBook's space integrations API.
+
+    Create one per application (or batch job) and share it: it holds a connection pool.
+    Its aiohttp session is created lazily inside the running event loop, so constructing
+    the client anywhere (module import, app factory) is safe.
+
+    Example:
+        ```python
+        async with GitBookClient(token="gb_api_...") as gitbook:
+            async for integration in gitbook.spaces.list_integrations("space_id"):
+                print(integration.name, integration.title)
+        ```
+
+    Args:
+        token: API token; defaults to the ``GITBOOK_API_TOKEN`` environment variable.
+        base_url: API origin (``/v1`` is added). Plain http is refused except to loopback
+            hosts unless ``allow_insecure_http=True``.
+        session: An aiohttp session to borrow instead of creating one; it is never closed by
+            this client.
+        timeout: Seconds for each request (total), or an ``aiohttp.ClientTimeout``.
+        user_agent: Your product token, appended to ``gitbook-async/<version> ...``.
+        max_response_bytes: Largest response body accepted (default 32 MiB).
+        max_connections: Size of the owned session's connection pool.
+        allow_insecure_http: Allow a plain ``http://`` base URL to a non-loopback host.
+
+    Raises:
+        ConfigurationError: ``base_url`` is unusable or unsafe.
+
+    """
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        session: aiohttp.ClientSession | None = None,
+        timeout: float | aiohttp.ClientTimeout = DEFAULT_TOTAL_TIMEOUT,
+        user_agent: str | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        self._token = token if token is not None else os.environ.get(TOKEN_ENV_VAR) or None
+        if self._token is not None and (not isinstance(self._token, str) or not self._token):
+            raise ConfigurationError("token must be a non-empty string")
+        if (
+            isinstance(max_response_bytes, bool)
+            or not isinstance(max_response_bytes, int)
+            or (max_response_bytes < 1)
+        ):
+            raise ConfigurationError(
+                f"max_response_bytes must be a positive int, got {max_response_bytes!r}"
+            )
+        if (
+            isinstance(max_connections, bool)
+            or not isinstance(max_connections, int)
+            or (max_connections < 1)
+        ):
+            raise ConfigurationError(
+                f"max_connections must be a positive int, got {max_connections!r}"
+            )
+        self._base_url = normalize_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        self._state = _State.OPEN
+        headers = {"Accept": "application/json", "User-Agent": _user_agent_or_error(user_agent)}
+        if self._token is not None:
+            headers["Authorization"] = f"Bearer {self._token}"
+        self._transport = Transport(
+            base_url=self._base_url,
+            headers=headers,
+            timeout=_client_timeout(timeout),
+            max_response_bytes=max_response_bytes,
+            session=session,
+            connection_limit=max_connections,
+        )
+        self._spaces = SpacesResource(self._get_json)
+
+    @property
+    def spaces(self) -> SpacesResource:
+        """The space integrations endpoints."""
+        return self._spaces
+
+    @property
+    def base_url(self) -> str:
+        """The API origin requests go to (without ``/v1``)."""
+        return self._base_url
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``aclose()`` has been called."""
+        return self._state is _State.CLOSED
+
+    async def _get_json(
+        self, endpoint: str, path: str, query: Mapping[str, str], timeout: Timeout
+    ) -> Any:
+        """Send one GET and return its decoded JSON, or raise the typed error."""
+        self._check_usable()
+        response = await self._transport.send(
+            path, query, timeout=None if timeout is None else _client_timeout(timeout)
+        )
+        if not 200 <= response.status < 300:
+            raise error_from_response(response)
+        return decode_json(response, endpoint=endpoint)
+
+    def _check_usable(self) -> None:
+        if self._state is _State.CLOSED:
+            raise ClientClosedError(
+                "this GitBookClient is closed; create a new one (or keep it open for the "
+                "lifetime of your app)"
+            )
+        if self._token is None:
+            raise ConfigurationError(
+                f"no GitBook API token: pass GitBookClient(token=...) or set ${TOKEN_ENV_VAR}"
+            )
+
+    async def aclose(self) -> None:
+        """Close the client and the session it owns (a borrowed session stays open).
+
+        Idempotent; calls made afterwards raise ``ClientClosedError``.
+        """
+        self._state = _State.CLOSED
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> GitBookClient:
+        self._check_usable()
+        self._transport.ensure_open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        token = "set" if self._token else "missing"
+        return f"<GitBookClient base_url={self._base_url!r} token={token} {self._state.value}>"
+
+
+def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
+    if isinstance(timeout, aiohttp.ClientTimeout):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise InvalidArgumentError(
+            f"timeout must be a positive number of seconds or an aiohttp.ClientTimeout, "
+            f"got {timeout!r}"
+        )
+    return aiohttp.ClientTimeout(
+        total=float(timeout), sock_connect=min(DEFAULT_CONNECT_TIMEOUT, float(timeout))
+    )
+
+
+def _user_agent_or_error(extra: str | None) -> str:
+    if extra is not None and (not isinstance(extra, str) or any(c in extra for c in "\r\n")):
+        raise ConfigurationError("user_agent must be a single-line string")
+    return user_agent(extra)

@@ -1,0 +1,228 @@
+"""The exception hierarchy: every failure of a public call is one of these.
+
+```
+GitBookError
+├── ConfigurationError ............ bad client settings (no token, unsafe base URL)
+├── InvalidArgumentError .......... a bad argument, caught before any request (also a ValueError)
+├── ClientClosedError ............. the client was used after ``aclose()``
+├── APIConnectionError ............ the request did not get a complete response
+│   ├── APITimeoutError ........... ... because it took too long
+│   └── ResponseTooLargeError ..... ... because the body was over ``max_response_bytes``
+├── APIStatusError ................ the server answered with an error status
+│   ├── BadRequestError ........... 400
+│   ├── AuthenticationError ....... 401
+│   ├── PermissionDeniedError ..... 403
+│   ├── NotFoundError ............. 404
+│   ├── ConflictError ............. 409
+│   ├── UnprocessableEntityError .. 422
+│   ├── RateLimitError ............ 429
+│   └── ServerError ............... 5xx
+├── ResponseValidationError ....... a 2xx body that is not JSON or does not match the models
+└── PaginationError ............... the server's cursors would make a walk loop or stall
+```
+
+Messages never contain the API token: the transport builds them from the method, the
+token-free URL and the server's own error text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConfigurationError",
+    "ConflictError",
+    "GitBookError",
+    "InvalidArgumentError",
+    "NotFoundError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseTooLargeError",
+    "ResponseValidationError",
+    "ServerError",
+    "UnprocessableEntityError",
+]
+
+_NO_HEADERS: Final[Mapping[str, str]] = MappingProxyType({})
+
+
+class GitBookError(Exception):
+    """Base class of every exception raised by ``gitbook_async``."""
+
+
+class ConfigurationError(GitBookError):
+    """Raised when the client's settings cannot work, e.g. no API token anywhere."""
+
+
+class InvalidArgumentError(GitBookError, ValueError):
+    """Raised before any request when an argument is invalid (a malformed space id, a bad limit)."""
+
+
+class ClientClosedError(GitBookError):
+    """Raised when a closed ``GitBookClient`` is asked to send a request."""
+
+
+class APIConnectionError(GitBookError):
+    """Raised when no complete HTTP response was received (DNS, refused, reset, bad body).
+
+    Attributes:
+        method: HTTP method of the failed request.
+        url: URL of the failed request (never contains the token).
+
+    """
+
+    def __init__(self, message: str, *, method: str = "GET", url: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+
+
+class APITimeoutError(APIConnectionError):
+    """Raised when a request took longer than its timeout, after any retries were spent."""
+
+
+class ResponseTooLargeError(APIConnectionError):
+    """Raised when a response body is larger than the client's ``max_response_bytes``."""
+
+
+class APIStatusError(GitBookError):
+    """Raised when GitBook answers with a non-success HTTP status.
+
+    Attributes:
+        status: The HTTP status code.
+        code: The ``error.code`` from GitBook's error body, or None when the body had none.
+        message: GitBook's ``error.message``, or a description of the body when it was not
+            GitBook's JSON error shape (an HTML page from a proxy, an empty body).
+        headers: The response headers (read-only), e.g. ``Retry-After``.
+        method: HTTP method of the request.
+        url: URL of the request (never contains the token).
+        body: The raw response body text, at most a few kilobytes of it.
+
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: int | str | None = None,
+        headers: Mapping[str, str] = _NO_HEADERS,
+        method: str = "GET",
+        url: str = "",
+        body: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.headers = headers
+        self.method = method
+        self.url = url
+        self.body = body
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url} -> HTTP {self.status}: {self.message}"
+
+
+class BadRequestError(APIStatusError):
+    """Raised on HTTP 400: GitBook rejected the request's parameters."""
+
+
+class AuthenticationError(APIStatusError):
+    """Raised on HTTP 401: the token is missing, malformed, expired or revoked."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """Raised on HTTP 403: the token is valid but may not read this resource."""
+
+
+class NotFoundError(APIStatusError):
+    """Raised on HTTP 404: the space (or the endpoint) does not exist for this token."""
+
+
+class ConflictError(APIStatusError):
+    """Raised on HTTP 409: the request conflicts with the resource's current state."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """Raised on HTTP 422: the request was well-formed but semantically invalid."""
+
+
+class RateLimitError(APIStatusError):
+    """Raised on HTTP 429: the token's rate limit is exhausted.
+
+    Attributes:
+        retry_after: Seconds the server asked us to wait, when it said (``Retry-After`` or
+            the rate-limit reset), else None.
+
+    """
+
+    retry_after: float | None = None
+
+
+class ServerError(APIStatusError):
+    """Raised on HTTP 5xx: GitBook (or a proxy in front of it) failed."""
+
+
+class ResponseValidationError(GitBookError):
+    """Raised when a successful response is not valid JSON or does not match the models.
+
+    Attributes:
+        endpoint: The endpoint that answered, e.g. ``GET /spaces/{spaceId}/integrations``.
+        errors: ``(json_path, problem)`` pairs, e.g.
+            ``("items[3].owner.billing.interval", "expected a string, got number")``.
+        path: The JSON path of the first problem (``""`` for the document itself).
+
+    """
+
+    def __init__(
+        self, message: str, *, endpoint: str, errors: tuple[tuple[str, str], ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.errors = errors
+        self.path = errors[0][0] if errors else ""
+
+
+class PaginationError(GitBookError):
+    """Raised when a paginated walk cannot continue safely, e.g. the server repeats a cursor.
+
+    Attributes:
+        cursor: The offending cursor.
+
+    """
+
+    def __init__(self, message: str, *, cursor: str | None = None) -> None:
+        super().__init__(message)
+        self.cursor = cursor
+
+
+STATUS_ERRORS: Final[Mapping[int, type[APIStatusError]]] = MappingProxyType(
+    {
+        400: BadRequestError,
+        401: AuthenticationError,
+        403: PermissionDeniedError,
+        404: NotFoundError,
+        409: ConflictError,
+        422: UnprocessableEntityError,
+        429: RateLimitError,
+    }
+)
+"""HTTP status -> exception class for the statuses with a class of their own (5xx aside)."""
+
+
+def error_class_for_status(status: int) -> type[APIStatusError]:
+    """Return the exception class for an HTTP error status."""
+    if status >= 500:
+        return ServerError
+    return STATUS_ERRORS.get(status, APIStatusError)

@@ -1,0 +1,122 @@
+"""Building blocks shared by every model: the base class, open enums and wire timestamps."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from types import MappingProxyType
+from typing import Any, Final
+
+import attrs
+
+__all__ = ["GitBookModel", "OpenEnum", "format_timestamp", "parse_timestamp"]
+
+EMPTY_FIELDS: Final[Mapping[str, Any]] = MappingProxyType({})
+
+
+@attrs.frozen(kw_only=True)
+class GitBookModel:
+    """Base of every response model: frozen, slotted, keyword-only, forward compatible.
+
+    Attributes:
+        unknown_fields: Fields the server sent that this SDK version does not model, keyed by
+            their wire (camelCase) name, with their JSON values. ``to_dict()`` writes them back,
+            so nothing the server sent is lost. Empty for everything the spec describes.
+
+    """
+
+    unknown_fields: Mapping[str, Any] = attrs.field(default=EMPTY_FIELDS, repr=False, hash=False)
+    # Optional fields the server sent as an explicit JSON null: kept so that to_dict()
+    # reproduces the payload exactly ("absent" and "null" both read as None).
+    _wire_nulls: frozenset[str] = attrs.field(
+        default=frozenset(), init=False, repr=False, eq=False, hash=False
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the wire-format (camelCase) JSON-ready dict of this model.
+
+        It is the JSON the server sent (unknown fields and explicit nulls included), so it
+        can be stored and structured again into an equal model with
+        ``gitbook_async.structure(data, type(model))``.
+        """
+        from gitbook_async._converter import unstructure
+
+        result: dict[str, Any] = unstructure(self)
+        return result
+
+
+class OpenEnum(str, enum.Enum):
+    """Base of the spec's enumerations.
+
+    Members are strings, so ``integration.target == "space"`` works. Fields typed
+    ``SomeEnum | str`` hold a member for every value this SDK knows and the raw string for
+    a value GitBook added later: an unknown value never fails a parse.
+    """
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def __format__(self, format_spec: str) -> str:
+        return str.__format__(str.__str__(self), format_spec)
+
+
+class _WireDatetime(datetime):
+    """An aware datetime that remembers the exact text it was parsed from."""
+
+    __slots__ = ("wire",)
+    wire: str
+
+    def __repr__(self) -> str:
+        return "datetime." + datetime.__repr__(self).replace(type(self).__name__, "datetime", 1)
+
+
+_RFC3339: Final = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?"
+)
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Parse an RFC 3339 timestamp into an aware datetime that keeps its wire text.
+
+    A timestamp without an offset is read as UTC. Works the same on Python 3.10, whose
+    ``datetime.fromisoformat`` rejects ``Z`` and fractions that are not 3 or 6 digits.
+
+    Raises:
+        ValueError: ``text`` is not an RFC 3339 date-time.
+
+    """
+    match = _RFC3339.fullmatch(text)
+    if match is None:
+        raise ValueError(f"expected an RFC 3339 date-time, got {text!r}")
+    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
+    if zulu or sign is None:
+        tz = timezone.utc
+    else:
+        offset = timedelta(hours=int(off_h), minutes=int(off_m))
+        tz = timezone(-offset if sign == "-" else offset)
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    try:
+        value = _WireDatetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tz
+        )
+    except ValueError as exc:
+        raise ValueError(f"expected an RFC 3339 date-time, got {text!r} ({exc})") from None
+    value.wire = text
+    return value
+
+
+def format_timestamp(value: datetime) -> str:
+    """Format a datetime for the wire: its original text if it came from GitBook.
+
+    Other datetimes become ISO 8601 with ``Z`` for UTC; naive ones are taken as UTC.
+    """
+    wire: str | None = getattr(value, "wire", None)
+    if wire is not None:
+        return wire
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -1,0 +1,289 @@
+"""The organization that owns an integration: identity, plan, billing, trial and permissions."""
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import attrs
+
+from gitbook_async.models._base import GitBookModel
+from gitbook_async.models._enums import (
+    BillingInterval,
+    BillingProduct,
+    BillingTrialDecision,
+    BillingTrialStatus,
+    MemberRole,
+    OrganizationBlockReason,
+    OrganizationCommunityType,
+    OrganizationType,
+    OrganizationUseCase,
+)
+
+__all__ = [
+    "BillingMeterAddon",
+    "Organization",
+    "OrganizationBilling",
+    "OrganizationBillingMigration",
+    "OrganizationBlocked",
+    "OrganizationMemberPricing",
+    "OrganizationPermissions",
+    "OrganizationPricePair",
+    "OrganizationPricing",
+    "OrganizationSitePricing",
+    "OrganizationTrial",
+    "OrganizationUrls",
+    "SitePointer",
+]
+
+
+@attrs.frozen(kw_only=True)
+class SitePointer(GitBookModel):
+    """A reference to a GitBook site (``SitePointer``).
+
+    Attributes:
+        type: Always ``"site"``.
+        site: The site's id.
+
+    """
+
+    type: str
+    site: str
+
+
+@attrs.frozen(kw_only=True)
+class OrganizationPricePair(GitBookModel):
+    """A price in USD billed monthly and yearly (``OrganizationPricePair``).
+
+    Attributes:
+        monthly: Price when billed monthly.
+        yearly: Price per month when billed yearly.
+
+    """
+
+    monthly: float
+    yearly: float
+
+
+@attrs.frozen(kw_only=True)
+class OrganizationMemberPricing(GitBookModel):
+    """Per-member prices of the organization plans (``OrganizationPricing.members``).
+
+    Attributes:
+        plus_2024: Price of the Plus plan.
+        pro_2024: Price of the Pro plan.
+
+    """
+
+    plus_2024: OrganizationPricePair
+    pro_2024: OrganizationPricePair
+
+
+@attrs.frozen(kw_only=True)
+class OrganizationSitePricing(GitBookModel):
+    """Prices of the site plans (``OrganizationPricing.sites``).
+
+    Attributes:
+        premium: Price of a Premium site.
+        ultimate: Price of an Ultimate site.
+
+    """
+
+    premium: OrganizationPricePair
+    ultimate: OrganizationPricePair
+
+
+@attrs.frozen(kw_only=True)
+class OrganizationPricing(GitBookModel):
+    """What the organization would pay for members and sites (``OrganizationPricing``).
+
+    Attributes:
+        members: Prices of the member plans.
+        sites: Prices of the site plans.
+
+    """
+
+    members: OrganizationMemberPricing
+    sites: OrganizationSitePricing
+
+
+@attrs.frozen(kw_only=True)
+class BillingMeterAddon(GitBookModel):
+    """A usage-based add-on of a subscription (``BillingMeterAddon``).
+
+    Attributes:
+        enabled: Whether the add-on is switched on.
+
+    """
+
+    enabled: bool
+
+
+@attrs.frozen(kw_only=True)
+class OrganizationBilling(GitBookModel):
+    """Subscription details, shown only to members of the organization (``OrganizationBilling``).
+
+    Attributes:
+        interval: How often the subscription is billed.
+        end_date: When the current period ends; None when it has no end.
+        has_payment_failed: True when the last payment could not be collected.
+        is_scheduled_to_cancel: True when the subscription ends with the current period.
+        pricing: The organization's prices.
+        usage_addons: Usage-based add-ons by name (read-only mapping).
+
+    """
+
+    interval: BillingInterval | str
+    end_date: datetime | None
+    has_payment_failed: bool
+    is_scheduled_to_cancel: bool
+    pricing: OrganizationPricing
+    usage_addons: Mapping[str, BillingMeterAddon] = attrs.field(hash=False)
+
+
+@attrs.frozen(kw_only=True)
+class OrganizationUrls(GitBookModel):
+    """Links of an organization.
+
+    Attributes:
+        location: The organization in the API.
+        app: The organization in the GitBook app.
+        logo: The organization's logo, if it has one.
+
+    """
+
+    location: str
+    app: str
+    logo: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OrganizationTrial(GitBookModel):
+    """The organization's trial.
+
+    Attributes:
+        status: Where the trial stands.
+        end_date: When the trial ends or ended, if there was one.
+        decision: What was chosen when the trial ended, if anything.
+
+    """
+
+    status: BillingTrialStatus | str
+    end_date: datetime | None = None
+    decision: BillingTrialDecision | str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OrganizationBlocked(GitBookModel):
+    """Present when the organization is blocked.
+
+    Attributes:
+        reason: Why it is blocked.
+
+    """
+
+    reason: OrganizationBlockReason | str
+
+
+@attrs.frozen(kw_only=True)
+class OrganizationBillingMigration(GitBookModel):
+    """GitBook-internal state of a move to new pricing (``internal_billingMigration``).
+
+    Attributes:
+        deadline: When the organization moves to new pricing if it has not already.
+        discount_percent: Discount earned by migrating early.
+        discount_end_date: When that discount ends.
+
+    """
+
+    deadline: datetime | None = None
+    discount_percent: float | None = None
+    discount_end_date: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OrganizationPermissions(GitBookModel):
+    """What the token's user may do in the organization.
+
+    Attributes:
+        view: View the organization.
+        admin: Manage its title, members and settings.
+        own_team: The user owns a team.
+        create_content: Create spaces and collections.
+        create_open_api_spec: Create OpenAPI specifications (wire name ``createOpenAPISpec``).
+        ingest_conversations: Ingest conversations.
+        view_billing: See billing details.
+        list_members: List members.
+        list_teams: List teams.
+        list_integrations: List integrations.
+        list_installations: List integration installations.
+        install_integration: Install integrations.
+
+    """
+
+    view: bool
+    admin: bool
+    own_team: bool
+    create_content: bool
+    create_open_api_spec: bool
+    ingest_conversations: bool
+    view_billing: bool
+    list_members: bool
+    list_teams: bool
+    list_integrations: bool
+    list_installations: bool
+    install_integration: bool
+
+
+@attrs.frozen(kw_only=True)
+class Organization(GitBookModel):
+    """A GitBook organization (``Organization``), e.g. the owner of an integration.
+
+    Attributes:
+        object: Always ``"organization"``.
+        id: The organization's id.
+        title: Its name.
+        created_at: When it was created (aware datetime).
+        email_domains: Email domains whose users may join it.
+        invite_links: Whether invite links are enabled.
+        type: Business or community.
+        plan: The plan it is on.
+        urls: Its links.
+        trial: Its trial state.
+        permissions: What the token's user may do in it.
+        hostname: Default hostname of its public content (``<hostname>.gitbook.io``).
+        use_case: What it uses GitBook for.
+        community_type: The kind of community, for community organizations.
+        default_role: Role given to new members; None when absent or null (guests).
+        default_content: The content shown by default.
+        sso: Whether SSO is enforced.
+        ai: Whether all AI features are enabled.
+        billing: Subscription details (members only).
+        custom_hostname: Custom hostname linked to it.
+        blocked: Block details, when it is blocked.
+        internal_is_on_new_trial: Deprecated by GitBook; always true when present.
+        internal_billing_migration: GitBook-internal pricing migration state.
+
+    """
+
+    object: str
+    id: str
+    title: str
+    created_at: datetime
+    email_domains: tuple[str, ...]
+    invite_links: bool
+    type: OrganizationType | str
+    plan: BillingProduct | str
+    urls: OrganizationUrls
+    trial: OrganizationTrial
+    permissions: OrganizationPermissions
+    hostname: str | None = None
+    use_case: OrganizationUseCase | str | None = None
+    community_type: OrganizationCommunityType | str | None = None
+    default_role: MemberRole | str | None = None
+    default_content: SitePointer | None = None
+    sso: bool | None = None
+    ai: bool | None = None
+    billing: OrganizationBilling | None = None
+    custom_hostname: str | None = None
+    blocked: OrganizationBlocked | None = None
+    internal_is_on_new_trial: bool | None = None
+    internal_billing_migration: OrganizationBillingMigration | None = None
