@@ -202,6 +202,7 @@ class _Hooks:
     def __init__(self, converter: Converter, *, detailed: bool) -> None:
         self.converter = converter
         self.detailed = detailed
+        self._plain_property: Callable[[Any, Any], Any] | None = None
 
     def optional(self, type_: Any) -> Callable[[Any, Any], Any]:
         rest = tuple(a for a in _union_args(type_) if a is not type(None))
@@ -307,10 +308,15 @@ class _Hooks:
     def configuration_property(self, value: Any, _: Any) -> ConfigurationProperty:
         if type(value) is not dict:
             raise _mismatch("an object (ConfigurationProperty)", value)
-        kind = value.get("type")
-        cls = _CONFIGURATION_PROPERTY_TYPES.get(kind, ConfigurationProperty)  # type: ignore[arg-type]
-        result: ConfigurationProperty = self.converter.get_structure_hook(cls)(value, cls)
-        return result
+        cls = _CONFIGURATION_PROPERTY_TYPES.get(value.get("type"))  # type: ignore[arg-type]
+        if cls is not None:
+            result: ConfigurationProperty = self.converter.get_structure_hook(cls)(value, cls)
+            return result
+        # A property type newer than this SDK: the base class keeps the rest as unknown fields.
+        if self._plain_property is None:
+            self._plain_property = self.model(ConfigurationProperty)
+        plain: ConfigurationProperty = self._plain_property(value, ConfigurationProperty)
+        return plain
 
     def integration_configuration(self, value: Any, _: Any) -> IntegrationConfiguration:
         if type(value) is dict and "componentId" in value and "properties" not in value:
@@ -377,10 +383,15 @@ def _configure(converter: Converter, *, detailed: bool) -> None:
     converter.register_structure_hook_factory(_is_mapping, hooks.mapping_of)
     converter.register_structure_hook_factory(_is_open_enum_union, hooks.open_enum)
     converter.register_structure_hook_factory(_is_model, hooks.model)
-    converter.register_structure_hook(ConfigurationProperty, hooks.configuration_property)
-    converter.register_structure_hook(IntegrationConfiguration, hooks.integration_configuration)
-    converter.register_structure_hook(
-        IntegrationContentSecurityPolicy, hooks.content_security_policy
+    # Predicates, not register_structure_hook(cls): that one also catches subclasses.
+    converter.register_structure_hook_func(
+        lambda t: t is ConfigurationProperty, hooks.configuration_property
+    )
+    converter.register_structure_hook_func(
+        lambda t: t == IntegrationConfiguration, hooks.integration_configuration
+    )
+    converter.register_structure_hook_func(
+        lambda t: t == IntegrationContentSecurityPolicy, hooks.content_security_policy
     )
 
     converter.register_unstructure_hook_factory(_is_homogeneous_tuple, lambda _: _unstructure_seq)
