@@ -4,6 +4,7 @@ Start with ``GitBookClient``; everything public is re-exported here.
 """
 
 from gitbook_async._client import GitBookClient
+from gitbook_async._config import RateLimit, RetryPolicy
 from gitbook_async._converter import structure
 from gitbook_async._errors import (
     APIConnectionError,
@@ -146,9 +147,11 @@ __all__ = [
     "Page",
     "PaginationError",
     "PermissionDeniedError",
+    "RateLimit",
     "RateLimitError",
     "ResponseTooLargeError",
     "ResponseValidationError",
+    "RetryPolicy",
     "ServerError",
     "SitePointer",
     "SpaceIntegrationBlocks",

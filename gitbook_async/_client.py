@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 
+from gitbook_async._config import RateLimit, RetryPolicy
 from gitbook_async._constants import (
     DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT,
@@ -18,13 +19,13 @@ from gitbook_async._constants import (
     TOKEN_ENV_VAR,
 )
 from gitbook_async._errors import ClientClosedError, ConfigurationError, InvalidArgumentError
-from gitbook_async._resources._spaces import SpacesResource, Timeout
-from gitbook_async._sansio import decode_json, error_from_response, normalize_base_url, user_agent
+from gitbook_async._resources._spaces import CallOptions, SpacesResource, Timeout
+from gitbook_async._sansio import normalize_base_url, user_agent
 from gitbook_async._transport import Transport
 
 __all__ = ["GitBookClient"]
 
-DEFAULT_MAX_CONNECTIONS = 16
+DEFAULT_MAX_CONCURRENCY = 16
 
 
 class _State(enum.Enum):
@@ -54,8 +55,11 @@ class GitBookClient:
             this client.
         timeout: Seconds for each request (total), or an ``aiohttp.ClientTimeout``.
         user_agent: Your product token, appended to ``gitbook-async/<version> ...``.
+        retry: How transient failures are retried (default ``RetryPolicy()``: 3 retries,
+            0.5 s doubling backoff capped at 8 s, server-named waits up to 60 s).
         max_response_bytes: Largest response body accepted (default 32 MiB).
-        max_connections: Size of the owned session's connection pool.
+        max_concurrency: Requests in flight at once across all tasks sharing the client;
+            the owned session's connection pool is sized to match.
         allow_insecure_http: Allow a plain ``http://`` base URL to a non-loopback host.
 
     Raises:
@@ -71,29 +75,18 @@ class GitBookClient:
         session: aiohttp.ClientSession | None = None,
         timeout: float | aiohttp.ClientTimeout = DEFAULT_TOTAL_TIMEOUT,
         user_agent: str | None = None,
+        retry: RetryPolicy | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         allow_insecure_http: bool = False,
     ) -> None:
         self._token = token if token is not None else os.environ.get(TOKEN_ENV_VAR) or None
         if self._token is not None and (not isinstance(self._token, str) or not self._token):
             raise ConfigurationError("token must be a non-empty string")
-        if (
-            isinstance(max_response_bytes, bool)
-            or not isinstance(max_response_bytes, int)
-            or (max_response_bytes < 1)
-        ):
-            raise ConfigurationError(
-                f"max_response_bytes must be a positive int, got {max_response_bytes!r}"
-            )
-        if (
-            isinstance(max_connections, bool)
-            or not isinstance(max_connections, int)
-            or (max_connections < 1)
-        ):
-            raise ConfigurationError(
-                f"max_connections must be a positive int, got {max_connections!r}"
-            )
+        _check_positive_int("max_response_bytes", max_response_bytes)
+        _check_positive_int("max_concurrency", max_concurrency)
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ConfigurationError(f"retry must be a RetryPolicy, got {retry!r}")
         self._base_url = normalize_base_url(base_url, allow_insecure_http=allow_insecure_http)
         self._state = _State.OPEN
         headers = {"Accept": "application/json", "User-Agent": _user_agent_or_error(user_agent)}
@@ -105,7 +98,8 @@ class GitBookClient:
             timeout=_client_timeout(timeout),
             max_response_bytes=max_response_bytes,
             session=session,
-            connection_limit=max_connections,
+            max_concurrency=max_concurrency,
+            retry=retry if retry is not None else RetryPolicy(),
         )
         self._spaces = SpacesResource(self._get_json)
 
@@ -113,6 +107,16 @@ class GitBookClient:
     def spaces(self) -> SpacesResource:
         """The space integrations endpoints."""
         return self._spaces
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The rate-limit state of the last response that reported one (None before)."""
+        return self._transport.rate_limit
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The client's retry policy."""
+        return self._transport.retry
 
     @property
     def base_url(self) -> str:
@@ -125,16 +129,17 @@ class GitBookClient:
         return self._state is _State.CLOSED
 
     async def _get_json(
-        self, endpoint: str, path: str, query: Mapping[str, str], timeout: Timeout
+        self, endpoint: str, path: str, query: Mapping[str, str], options: CallOptions
     ) -> Any:
-        """Send one GET and return its decoded JSON, or raise the typed error."""
+        """Send a GET (with retries) and return its decoded JSON, or raise the typed error."""
         self._check_usable()
-        response = await self._transport.send(
-            path, query, timeout=None if timeout is None else _client_timeout(timeout)
+        return await self._transport.get_json(
+            path,
+            query,
+            endpoint=endpoint,
+            timeout=None if options.timeout is None else _client_timeout(options.timeout),
+            max_retries=options.max_retries,
         )
-        if not 200 <= response.status < 300:
-            raise error_from_response(response)
-        return decode_json(response, endpoint=endpoint)
 
     def _check_usable(self) -> None:
         if self._state is _State.CLOSED:
@@ -190,3 +195,8 @@ def _user_agent_or_error(extra: str | None) -> str:
     if extra is not None and (not isinstance(extra, str) or any(c in extra for c in "\r\n")):
         raise ConfigurationError("user_agent must be a single-line string")
     return user_agent(extra)
+
+
+def _check_positive_int(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"{name} must be a positive int, got {value!r}")

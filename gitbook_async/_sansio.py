@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import platform
+import time
 from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -12,6 +13,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import aiohttp
 import attrs
 
+from gitbook_async._config import parse_retry_after
 from gitbook_async._constants import API_PREFIX, ENTITY_ID_PATTERN
 from gitbook_async._errors import (
     APIStatusError,
@@ -28,12 +30,14 @@ __all__ = [
     "api_path",
     "decode_json",
     "error_from_response",
+    "is_malformed_json",
     "normalize_base_url",
     "user_agent",
     "validate_space_id",
 ]
 
 _BODY_EXCERPT_CHARS: Final = 2000
+_INVALID_JSON: Final = "invalid JSON"
 _LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain"})
 
 
@@ -142,8 +146,13 @@ def decode_json(response: RawResponse, *, endpoint: str) -> Any:
             f"{endpoint} answered HTTP {response.status} with a body that is not valid JSON "
             f"({exc}); the response may have been cut off. Retrying usually helps.",
             endpoint=endpoint,
-            errors=(("", f"invalid JSON: {exc}"),),
+            errors=(("", f"{_INVALID_JSON}: {exc}"),),
         ) from None
+
+
+def is_malformed_json(error: ResponseValidationError) -> bool:
+    """Tell whether ``error`` is about a body that is not JSON at all (e.g. cut short)."""
+    return bool(error.errors) and error.errors[0][1].startswith(_INVALID_JSON)
 
 
 def error_from_response(response: RawResponse) -> APIStatusError:
@@ -167,20 +176,8 @@ def error_from_response(response: RawResponse) -> APIStatusError:
         body=_excerpt(response.body, _BODY_EXCERPT_CHARS),
     )
     if isinstance(error, RateLimitError):
-        error.retry_after = retry_after_seconds(response.headers)
+        error.retry_after = parse_retry_after(response.headers, time.time())
     return error
-
-
-def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    """Read ``Retry-After`` given in seconds; None when absent or not a number."""
-    value = headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return max(seconds, 0.0)
 
 
 def _gitbook_error(response: RawResponse) -> tuple[int | str | None, str | None]:

@@ -10,19 +10,30 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
+from typing import Any
 
 import aiohttp
 from multidict import CIMultiDictProxy
 
+from gitbook_async._config import RETRY_STATUSES, RateLimit, RetryPolicy, parse_retry_after
 from gitbook_async._constants import READ_CHUNK_BYTES
 from gitbook_async._errors import (
     APIConnectionError,
+    APIStatusError,
     APITimeoutError,
     ClientClosedError,
     ConfigurationError,
+    GitBookError,
+    RateLimitError,
     ResponseTooLargeError,
+    ResponseValidationError,
 )
-from gitbook_async._sansio import RawResponse
+from gitbook_async._sansio import (
+    RawResponse,
+    decode_json,
+    error_from_response,
+    is_malformed_json,
+)
 
 __all__ = ["Transport"]
 
@@ -40,15 +51,19 @@ class Transport:
         timeout: aiohttp.ClientTimeout,
         max_response_bytes: int,
         session: aiohttp.ClientSession | None,
-        connection_limit: int,
+        max_concurrency: int,
+        retry: RetryPolicy,
     ) -> None:
         self.base_url = base_url
         self._headers = dict(headers)
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
+        self.retry = retry
+        self.rate_limit: RateLimit | None = None
         self._session = session
         self._owns_session = session is None
-        self._connection_limit = connection_limit
+        self._max_concurrency = max_concurrency
+        self._in_flight: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
@@ -69,8 +84,10 @@ class Transport:
                 "(e.g. in your app's startup/lifespan)"
             )
         if self._session is None:
+            # In-flight requests are capped by a semaphore of the same size, so no request
+            # ever burns its timeout waiting for a pooled connection.
             connector = aiohttp.TCPConnector(
-                limit=self._connection_limit, limit_per_host=self._connection_limit
+                limit=self._max_concurrency, limit_per_host=self._max_concurrency
             )
             self._session = aiohttp.ClientSession(
                 connector=connector, timeout=self.timeout, raise_for_status=False
@@ -81,6 +98,111 @@ class Transport:
                 "GitBookClient is in use"
             )
         return self._session
+
+    async def get_json(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        endpoint: str,
+        timeout: aiohttp.ClientTimeout | None = None,
+        max_retries: int | None = None,
+    ) -> Any:
+        """GET ``path`` and return its decoded JSON, retrying transient failures.
+
+        Waits first while the shared rate limit is exhausted, and holds one of the
+        ``max_concurrency`` in-flight slots per attempt (not while backing off).
+
+        Raises:
+            APIStatusError: an error status (after retries for 408/429/5xx).
+            APIConnectionError: a transport failure or timeout, after retries.
+            ResponseValidationError: the body is not JSON, after retries.
+            RateLimitError: the server asks for a wait longer than ``RetryPolicy.max_wait``.
+
+        """
+        retries = self.retry.max_retries if max_retries is None else max_retries
+        attempt = 0
+        while True:
+            attempt += 1
+            await self._wait_for_rate_limit(path)
+            try:
+                async with self._slots():
+                    response = await self.send(path, params, timeout=timeout, attempt=attempt)
+                self._record_rate_limit(response)
+                if 200 <= response.status < 300:
+                    return decode_json(response, endpoint=endpoint)
+                raise error_from_response(response)
+            except GitBookError as exc:
+                delay = self._retry_delay(exc, attempt, retries)
+                if delay is None:
+                    raise
+                logger.warning(
+                    "GET %s failed (%s); retry %d of %d in %.2f s",
+                    path,
+                    _reason(exc),
+                    attempt,
+                    retries,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+
+    def _retry_delay(self, exc: GitBookError, attempt: int, retries: int) -> float | None:
+        """Seconds to wait before retrying after ``exc``, or None to give up and raise."""
+        server_wait: float | None = None
+        if isinstance(exc, APIStatusError):
+            if exc.status not in RETRY_STATUSES:
+                return None
+            server_wait = parse_retry_after(exc.headers, time.time())
+            if server_wait is None and exc.status == 429 and self.rate_limit is not None:
+                server_wait = self.rate_limit.wait_seconds(time.time()) or None
+            if isinstance(exc, RateLimitError):
+                exc.retry_after = server_wait
+                if server_wait is not None and server_wait > self.retry.max_wait:
+                    return None  # raise now: the caller decides whether to wait that long
+        elif isinstance(exc, ResponseTooLargeError):
+            return None
+        elif isinstance(exc, ResponseValidationError):
+            # A body cut short on the way is worth another try; a schema mismatch is not.
+            if not is_malformed_json(exc):
+                return None
+        elif not isinstance(exc, APIConnectionError):
+            return None
+        if attempt > retries:
+            return None
+        backoff = self.retry.backoff(attempt)
+        return backoff if server_wait is None else min(server_wait, self.retry.max_wait)
+
+    async def _wait_for_rate_limit(self, path: str) -> None:
+        state = self.rate_limit
+        if state is None:
+            return
+        wait = state.wait_seconds(time.time())
+        if wait <= 0:
+            return
+        if wait > self.retry.max_wait:
+            error = RateLimitError(
+                f"rate limit exhausted until {state.reset:.0f} (epoch seconds), {wait:.0f} s "
+                f"from now, longer than RetryPolicy.max_wait={self.retry.max_wait:g} s; retry "
+                "later",
+                status=429,
+                url=self.base_url + path,
+            )
+            error.retry_after = wait
+            raise error
+        logger.warning(
+            "rate limit exhausted; waiting %.2f s for the reset before GET %s", wait, path
+        )
+        await asyncio.sleep(wait)
+
+    def _record_rate_limit(self, response: RawResponse) -> None:
+        state = RateLimit.from_headers(response.headers)
+        if state is not None:
+            self.rate_limit = state
+
+    def _slots(self) -> asyncio.Semaphore:
+        if self._in_flight is None:
+            self._in_flight = asyncio.Semaphore(self._max_concurrency)
+        return self._in_flight
 
     def ensure_open(self) -> None:
         """Create the owned session now (inside the running loop) if it does not exist yet."""
@@ -173,6 +295,12 @@ def _too_large(url: str, cap: int, detail: str) -> ResponseTooLargeError:
         "raise max_response_bytes or use a smaller page size (limit=)",
         url=url,
     )
+
+
+def _reason(exc: GitBookError) -> str:
+    if isinstance(exc, APIStatusError):
+        return f"HTTP {exc.status}"
+    return type(exc).__name__
 
 
 def _describe(exc: aiohttp.ClientError) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
 import aiohttp
+import attrs
 
 from gitbook_async._constants import MAX_PAGE_SIZE
 from gitbook_async._converter import structure_response
@@ -22,8 +23,25 @@ from gitbook_async.models import (
 __all__ = ["SpacesResource"]
 
 Timeout = float | aiohttp.ClientTimeout | None
-GetJSON = Callable[[str, str, Mapping[str, str], Timeout], Awaitable[Any]]
-"""(endpoint label, path, query, timeout) -> decoded JSON; raises our errors."""
+
+
+@attrs.frozen
+class CallOptions:
+    """Per-call overrides of the client's settings (None keeps the client's)."""
+
+    timeout: Timeout = None
+    max_retries: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        retries = self.max_retries
+        if retries is not None and (
+            isinstance(retries, bool) or not isinstance(retries, int) or retries < 0
+        ):
+            raise InvalidArgumentError(f"max_retries must be an int >= 0, got {retries!r}")
+
+
+GetJSON = Callable[[str, str, Mapping[str, str], CallOptions], Awaitable[Any]]
+"""(endpoint label, path, query, options) -> decoded JSON; raises our errors."""
 
 INTEGRATIONS: Final = "/spaces/{spaceId}/integrations"
 INTEGRATION_BLOCKS: Final = "/spaces/{spaceId}/integration-blocks"
@@ -48,6 +66,7 @@ class SpacesResource:
         max_items: int | None = None,
         prefetch: int = DEFAULT_PREFETCH,
         timeout: Timeout = None,
+        max_retries: int | None = None,
     ) -> AsyncPaginator[Integration]:
         """List the integrations enabled in a space, lazily, page by page.
 
@@ -63,6 +82,7 @@ class SpacesResource:
             prefetch: Pages fetched ahead in the background while you process the current
                 one (0 turns it off).
             timeout: Seconds (or an ``aiohttp.ClientTimeout``) for each page request.
+            max_retries: Retries for each page request (None keeps the client's policy).
 
         Raises:
             InvalidArgumentError: a bad ``space_id``, ``limit``, ``page`` or ``max_items``
@@ -70,6 +90,7 @@ class SpacesResource:
 
         """
         space_id = validate_space_id(space_id)
+        options = CallOptions(timeout, max_retries)
         _check_limit(limit)
         if search is not None and not isinstance(search, str):
             raise InvalidArgumentError(f"search must be a string, got {search!r}")
@@ -85,7 +106,7 @@ class SpacesResource:
 
         async def fetch_page(cursor: str | None) -> Page[Integration]:
             query = base_query if cursor is None else {**base_query, "page": cursor}
-            data = await self._get_json(endpoint, path, query, timeout)
+            data = await self._get_json(endpoint, path, query, options)
             listing: IntegrationList = structure_response(data, IntegrationList, endpoint=endpoint)
             return Page(
                 items=listing.items,
@@ -97,7 +118,7 @@ class SpacesResource:
         return AsyncPaginator(fetch_page, start_page=page, max_items=max_items, prefetch=prefetch)
 
     async def list_integration_blocks(
-        self, space_id: str, *, timeout: Timeout = None
+        self, space_id: str, *, timeout: Timeout = None, max_retries: int | None = None
     ) -> list[SpaceIntegrationBlocks]:
         """List the custom blocks of the integrations installed in a space.
 
@@ -111,13 +132,16 @@ class SpacesResource:
         space_id = validate_space_id(space_id)
         endpoint = f"GET {INTEGRATION_BLOCKS}"
         data = await self._get_json(
-            endpoint, api_path(INTEGRATION_BLOCKS, spaceId=space_id), {}, timeout
+            endpoint,
+            api_path(INTEGRATION_BLOCKS, spaceId=space_id),
+            {},
+            CallOptions(timeout, max_retries),
         )
         blocks = structure_response(data, tuple[SpaceIntegrationBlocks, ...], endpoint=endpoint)
         return list(blocks)
 
     async def list_integration_scripts(
-        self, space_id: str, *, timeout: Timeout = None
+        self, space_id: str, *, timeout: Timeout = None, max_retries: int | None = None
     ) -> list[SpaceIntegrationScript]:
         """List the scripts integrations embed in a space's published content.
 
@@ -131,7 +155,10 @@ class SpacesResource:
         space_id = validate_space_id(space_id)
         endpoint = f"GET {INTEGRATION_SCRIPTS}"
         data = await self._get_json(
-            endpoint, api_path(INTEGRATION_SCRIPTS, spaceId=space_id), {}, timeout
+            endpoint,
+            api_path(INTEGRATION_SCRIPTS, spaceId=space_id),
+            {},
+            CallOptions(timeout, max_retries),
         )
         scripts = structure_response(data, tuple[SpaceIntegrationScript, ...], endpoint=endpoint)
         return list(scripts)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import copy
 import zlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
+
+from gitbook_async.testing._catalog import BY_NAME, CATALOG, PUBLISHERS, SCOPES, TARGETS, Entry
 
 DEMO_TOKEN = "gb_api_demo_4f8b2c1e9d7a"
 """The bearer token the demo server (``FakeGitBook.with_demo_data()``) accepts."""
@@ -33,101 +34,6 @@ _BASE_TIME = datetime(2023, 1, 9, 8, 0, tzinfo=timezone.utc)
 _TIME_SPREAD_SECONDS = 600 * 24 * 3600
 _LARGE_SPACE_SIZE = 250
 _DEMO_SPACE_SIZE = 25
-
-
-@dataclass(frozen=True)
-class _Entry:
-    name: str
-    title: str
-    category: str
-    kind: str  # one of _SCOPES' keys: decides scopes, target, blocks and scripts
-    domain: str
-    description: str
-
-
-_SCOPES: dict[str, list[str]] = {
-    "analytics": ["site:views:read", "site:script:inject", "site:script:cookies"],
-    "chat": ["site:script:inject", "site:script:cookies", "site:metadata:read"],
-    "embed": ["space:content:read"],
-    "gitsync": ["space:content:read", "space:content:write", "space:git:sync"],
-    "notify": ["space:content:read", "space:metadata:read", "space:views:read"],
-    "auth": ["site:visitor:auth", "space:visitor:auth", "site:metadata:read"],
-}
-_TARGETS = {"analytics": "site", "chat": "site", "embed": "all", "gitsync": "space"}
-
-_CATALOG: tuple[_Entry, ...] = tuple(
-    _Entry(*row)
-    for row in [
-        ("amplitude", "Amplitude", "analytics", "analytics", "amplitude.com",
-         "Track how readers move through your docs with Amplitude product analytics."),
-        ("auth0", "Auth0", "visitor-auth", "auth", "auth0.com",
-         "Protect published content with Auth0 visitor authentication."),
-        ("codesandbox", "CodeSandbox", "content", "embed", "codesandbox.io",
-         "Embed live CodeSandbox projects that readers can run and fork."),
-        ("crisp", "Crisp", "collaboration", "chat", "crisp.chat",
-         "Add the Crisp chat widget to your published documentation."),
-        ("fathom", "Fathom Analytics", "analytics", "analytics", "usefathom.com",
-         "Privacy-first, cookie-free page view analytics from Fathom."),
-        ("figma", "Figma", "content", "embed", "figma.com",
-         "Embed Figma files and frames that stay in sync with the design."),
-        ("github", "GitHub Sync", "gitsync", "gitsync", "github.com",
-         "Keep a space in bidirectional sync with Markdown files in a GitHub repository."),
-        ("gitlab", "GitLab Sync", "gitsync", "gitsync", "gitlab.com",
-         "Keep a space in bidirectional sync with Markdown files in a GitLab project."),
-        ("google-analytics", "Google Analytics", "analytics", "analytics",
-         "analytics.google.com", "Send page views of your published docs to Google Analytics 4."),
-        ("google-tag-manager", "Google Tag Manager", "analytics", "analytics",
-         "tagmanager.google.com", "Load a Google Tag Manager container on every published page."),
-        ("heap", "Heap", "analytics", "analytics", "heap.io",
-         "Capture every reader interaction automatically with Heap."),
-        ("hotjar", "Hotjar", "analytics", "analytics", "hotjar.com",
-         "See heatmaps and session recordings of how readers use your docs."),
-        ("hubspot", "HubSpot", "marketing", "chat", "hubspot.com",
-         "Add HubSpot chat and tracking to turn readers into leads."),
-        ("intercom", "Intercom", "collaboration", "chat", "intercom.com",
-         "Show the Intercom Messenger so readers can reach your support team."),
-        ("jira", "Jira", "collaboration", "embed", "atlassian.com",
-         "Unfurl Jira issues into rich, always up-to-date blocks."),
-        ("linear", "Linear", "collaboration", "embed", "linear.app",
-         "Embed Linear issues and projects with their live status."),
-        ("loom", "Loom", "content", "embed", "loom.com",
-         "Embed Loom video walkthroughs directly in your pages."),
-        ("lucid", "Lucid", "content", "embed", "lucid.app",
-         "Embed Lucidchart and Lucidspark diagrams in your docs."),
-        ("mermaid", "Mermaid", "content", "embed", "mermaid.js.org",
-         "Render flowcharts, sequence diagrams and more from Mermaid code blocks."),
-        ("miro", "Miro", "content", "embed", "miro.com",
-         "Embed interactive Miro boards in your documentation."),
-        ("mixpanel", "Mixpanel", "analytics", "analytics", "mixpanel.com",
-         "Send page views and reader events to Mixpanel."),
-        ("okta", "Okta", "visitor-auth", "auth", "okta.com",
-         "Protect published content with Okta single sign-on."),
-        ("plausible", "Plausible", "analytics", "analytics", "plausible.io",
-         "Lightweight, open-source and privacy-friendly analytics."),
-        ("posthog", "PostHog", "analytics", "analytics", "posthog.com",
-         "Product analytics, session replay and feature flags for your docs."),
-        ("segment", "Segment", "analytics", "analytics", "segment.com",
-         "Forward reader events to every tool in your Segment workspace."),
-        ("slack", "Slack", "collaboration", "notify", "slack.com",
-         "Get notified in Slack about content changes and search docs with /gitbook."),
-        ("runkit", "RunKit", "content", "embed", "runkit.com",
-         "Embed runnable Node.js notebooks from RunKit."),
-        ("stackblitz", "StackBlitz", "content", "embed", "stackblitz.com",
-         "Embed StackBlitz projects that run in the browser."),
-        ("teams", "Microsoft Teams", "collaboration", "notify", "microsoft.com",
-         "Get notified in Microsoft Teams about content changes."),
-        ("zendesk", "Zendesk", "collaboration", "chat", "zendesk.com",
-         "Add the Zendesk Web Widget and sync articles to your help center."),
-    ]
-)  # fmt: skip
-_BY_NAME = {entry.name: entry for entry in _CATALOG}
-# Integrations published by organizations other than GitBook: name -> (org id, org title).
-_PUBLISHERS = {
-    "mermaid": ("mRmd7Kc2pQx9TnVb4hZs", "Mermaid Chart"),
-    "plausible": ("pLsb3Hw8qRz1YcXk6mJd", "Plausible Insights"),
-    "posthog": ("pHg5Tq2wNc8LxVr0bKsA", "PostHog Inc."),
-    "runkit": ("rNk9Vb1xZq4MwTc7hLpE", "RunKit"),
-}
 
 
 def make_organization(id: str, *, title: str = "GitBook", **overrides: Any) -> dict[str, Any]:
@@ -248,14 +154,14 @@ def make_integration(
     integration's publisher (GitBook's organization for most). Keys of ``overrides`` are
     wire names (``contentSecurityPolicy``, ...).
     """
-    entry = _BY_NAME.get(name) or _Entry(
+    entry = BY_NAME.get(name) or Entry(
         name, _titleize(name), "other", "embed", f"{name}.example.com", f"The {name} integration."
     )
     return _integration(entry, name, title=title or entry.title, owner=owner, **overrides)
 
 
 def _integration(
-    entry: _Entry, name: str, *, title: str, owner: Mapping[str, Any] | None, **overrides: Any
+    entry: Entry, name: str, *, title: str, owner: Mapping[str, Any] | None, **overrides: Any
 ) -> dict[str, Any]:
     """Build an integration named ``name`` that behaves like the catalog ``entry``."""
     title = title[:30]
@@ -271,10 +177,10 @@ def _integration(
         "description": entry.description[:100],
         "summary": _summary(entry, title),
         "previewImages": [f"{versioned}/assets/preview-{n}.png" for n in (1, 2, 3)],
-        "target": _TARGETS.get(entry.kind, "organization"),
+        "target": TARGETS.get(entry.kind, "organization"),
         "verified": h % 4 != 0,
         "visibility": "public",
-        "scopes": list(_SCOPES[entry.kind]),
+        "scopes": list(SCOPES[entry.kind]),
         "categories": [entry.category],
         "blocks": [
             make_block(
@@ -323,11 +229,11 @@ def _integration(
 
 def demo_spaces() -> dict[str, dict[str, list[dict[str, Any]]]]:
     """Return the demo data set: space id -> ``{"integrations", "blocks", "scripts"}``."""
-    demo = [make_integration(entry.name) for entry in _CATALOG[:_DEMO_SPACE_SIZE]]
+    demo = [make_integration(entry.name) for entry in CATALOG[:_DEMO_SPACE_SIZE]]
     acme = make_organization("Wl7CsFnBkYpR3qhTzE0v", title="Acme Robotics")
     large = []
     for i in range(_LARGE_SPACE_SIZE):
-        entry = _CATALOG[i % len(_CATALOG)]
+        entry = CATALOG[i % len(CATALOG)]
         visibility = ["private", "unlisted"][i % 2]
         name, title = f"{entry.name}-{i:03d}", f"{entry.title} {i}"
         large.append(_integration(entry, name, title=title, owner=acme, visibility=visibility))
@@ -375,11 +281,11 @@ def _scripts_of(integrations: Iterable[Mapping[str, Any]]) -> list[dict[str, Any
 
 
 def _publisher(name: str) -> dict[str, Any]:
-    org_id, title = _PUBLISHERS.get(name, ("gitbook-x7Qm2NvR8sLk", "GitBook"))
+    org_id, title = PUBLISHERS.get(name, ("gitbook-x7Qm2NvR8sLk", "GitBook"))
     return make_organization(org_id, title=title)
 
 
-def _schema_configuration(entry: _Entry, title: str) -> dict[str, Any]:
+def _schema_configuration(entry: Entry, title: str) -> dict[str, Any]:
     return {
         "properties": {
             "workspace": {
@@ -414,14 +320,14 @@ def _schema_configuration(entry: _Entry, title: str) -> dict[str, Any]:
     }
 
 
-def _summary(entry: _Entry, title: str) -> str:
+def _summary(entry: Entry, title: str) -> str:
     return (
         f"# {title}\n\n{entry.description}\n\n## Getting started\n\n"
         f"Install the integration, then connect your [{title}](https://{entry.domain}) account."
     )
 
 
-def _csp(entry: _Entry, h: int) -> str | dict[str, str]:
+def _csp(entry: Entry, h: int) -> str | dict[str, str]:
     # Both forms the spec allows: a raw policy string, or a directive -> sources object.
     if h % 2:
         return f"script-src 'self' https://{entry.domain}; connect-src https://*.{entry.domain}"
