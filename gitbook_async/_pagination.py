@@ -45,11 +45,93 @@ class Page(Generic[T]):
         return len(self.items)
 
 
+class _Walk(Generic[T]):
+    """The state of one walk: which cursor comes next and how many items are still wanted.
+
+    Shared by the iterator and its prefetch task; the task references only this object, so
+    dropping the iterator can still trigger its cleanup.
+    """
+
+    def __init__(
+        self, fetch_page: FetchPage[T], *, start_page: str | None, max_items: int | None
+    ) -> None:
+        self.fetch_page = fetch_page
+        self.next_cursor = start_page
+        self.seen_cursors: set[str] = set() if start_page is None else {start_page}
+        self.items_wanted = max_items
+        self.exhausted = max_items == 0
+        self.pending_error: PaginationError | None = None
+
+    async def fetch(self) -> Page[T]:
+        """Fetch the next page and move the cursor; a looping cursor fails the *next* fetch."""
+        if self.pending_error is not None:
+            error, self.pending_error = self.pending_error, None
+            self.exhausted = True
+            raise error
+        page = await self.fetch_page(self.next_cursor)
+        if self.items_wanted is not None:
+            if len(page.items) >= self.items_wanted:
+                page = attrs.evolve(page, items=page.items[: self.items_wanted])
+                self.exhausted = True
+            self.items_wanted -= len(page.items)
+        cursor = page.next_page
+        if cursor is None:
+            self.exhausted = True
+        elif not self.exhausted:
+            if cursor == "" or cursor in self.seen_cursors:
+                # This page's items are new: yield them, then stop the walk.
+                self.pending_error = PaginationError(
+                    f"the server returned the cursor {cursor!r} twice; stopping instead of "
+                    "looping forever. Restart the walk, and report it if it persists.",
+                    cursor=cursor,
+                )
+            self.seen_cursors.add(cursor)
+            self.next_cursor = cursor
+        return page
+
+    @property
+    def finished(self) -> bool:
+        """Whether no fetch is left to do (the error of a looping cursor still counts)."""
+        return self.exhausted and self.pending_error is None
+
+
+class _Prefetcher(Generic[T]):
+    """Runs a walk ahead of its consumer, at most ``depth`` pages not yet taken."""
+
+    def __init__(self, walk: _Walk[T], depth: int) -> None:
+        self._walk = walk
+        # Holds pages, then None once the walk is over, or the exception that ended it.
+        self._queue: asyncio.Queue[Page[T] | BaseException | None] = asyncio.Queue()
+        self._slots = asyncio.Semaphore(depth)
+        self.task = asyncio.get_running_loop().create_task(self._produce())
+
+    async def take(self) -> Page[T] | None:
+        """The next page, or None after the last one."""
+        item = await self._queue.get()
+        self._slots.release()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    async def _produce(self) -> None:
+        while not self._walk.finished:
+            await self._slots.acquire()
+            try:
+                page = await self._walk.fetch()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - handed to the consumer, raised there
+                self._queue.put_nowait(exc)
+                return
+            self._queue.put_nowait(page)
+        self._queue.put_nowait(None)
+
+
 class AsyncPageIterator(Generic[T]):
     """Iterates pages, fetching each one only when asked (or ``prefetch`` pages ahead).
 
     Use ``async with`` or ``aclose()`` to stop a walk early and cancel any prefetch at once;
-    dropping the iterator also cancels it.
+    dropping the iterator (e.g. ``break`` out of ``async for``) also cancels it.
     """
 
     def __init__(
@@ -60,110 +142,40 @@ class AsyncPageIterator(Generic[T]):
         max_items: int | None,
         prefetch: int,
     ) -> None:
-        self._fetch_page = fetch_page
-        self._next_cursor = start_page
-        self._seen_cursors: set[str] = set() if start_page is None else {start_page}
-        self._items_left = max_items
+        self._walk = _Walk(fetch_page, start_page=start_page, max_items=max_items)
         self._prefetch = prefetch
-        self._finished = max_items == 0
-        self._pending_error: PaginationError | None = None
-        self._queue: asyncio.Queue[Page[T] | BaseException] | None = None
-        self._slots: asyncio.Semaphore | None = None
-        self._producer: asyncio.Task[None] | None = None
+        self._prefetcher: _Prefetcher[T] | None = None
+        self._closed = False
 
     def __aiter__(self) -> AsyncPageIterator[T]:
         return self
 
     async def __anext__(self) -> Page[T]:
-        if self._pending_error is not None:
-            error, self._pending_error = self._pending_error, None
-            self._finished = True
-            raise error
-        if self._finished:
+        if self._closed:
             raise StopAsyncIteration
         try:
-            page = await (self._next_prefetched() if self._prefetch else self._fetch_next())
+            if self._prefetch:
+                if self._prefetcher is None:
+                    self._prefetcher = _Prefetcher(self._walk, self._prefetch)
+                page = await self._prefetcher.take()
+            else:
+                page = None if self._walk.finished else await self._walk.fetch()
         except BaseException:
             await self.aclose()
             raise
-        if page.next_page is None:
-            self._finished = True
-        return self._apply_max_items(page)
-
-    async def _fetch_next(self) -> Page[T]:
-        page = await self._fetch_page(self._next_cursor)
-        try:
-            self._advance(page)
-        except PaginationError as exc:
-            # Yield this page (its items are new); the walk fails on the next step.
-            self._pending_error = exc
+        if page is None:
+            await self.aclose()
+            raise StopAsyncIteration
         return page
-
-    def _advance(self, page: Page[T]) -> None:
-        """Record the page's next cursor, refusing one the walk has already used."""
-        cursor = page.next_page
-        if cursor is None:
-            return
-        if cursor == "" or cursor in self._seen_cursors:
-            raise PaginationError(
-                f"the server returned the cursor {cursor!r} twice; stopping instead of looping "
-                "forever. Restart the walk, and report it if it persists.",
-                cursor=cursor,
-            )
-        self._seen_cursors.add(cursor)
-        self._next_cursor = cursor
-
-    def _apply_max_items(self, page: Page[T]) -> Page[T]:
-        if self._items_left is None:
-            return page
-        if len(page.items) >= self._items_left:
-            page = attrs.evolve(page, items=page.items[: self._items_left])
-            self._finished = True
-        self._items_left -= len(page.items)
-        return page
-
-    async def _next_prefetched(self) -> Page[T]:
-        if self._queue is None:
-            self._queue = asyncio.Queue()
-            self._slots = asyncio.Semaphore(self._prefetch)
-            self._producer = asyncio.get_running_loop().create_task(self._produce())
-        item = await self._queue.get()
-        assert self._slots is not None
-        self._slots.release()
-        if isinstance(item, BaseException):
-            raise item
-        return item
-
-    async def _produce(self) -> None:
-        """Fetch pages ahead of the consumer, at most ``prefetch`` pages not yet taken."""
-        assert self._queue is not None
-        assert self._slots is not None
-        fetched = 0
-        while True:
-            await self._slots.acquire()
-            try:
-                page = await self._fetch_page(self._next_cursor)
-                self._queue.put_nowait(page)
-                fetched += len(page.items)
-                if page.next_page is None or (
-                    self._items_left is not None and fetched >= self._items_left
-                ):
-                    return
-                self._advance(page)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self._queue.put_nowait(exc)
-                return
 
     async def aclose(self) -> None:
         """Stop the walk: cancel and await any prefetch in flight. Idempotent."""
-        self._finished = True
-        producer, self._producer = self._producer, None
-        if producer is not None and not producer.done():
-            producer.cancel()
+        self._closed = True
+        prefetcher, self._prefetcher = self._prefetcher, None
+        if prefetcher is not None and not prefetcher.task.done():
+            prefetcher.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await producer
+                await prefetcher.task
 
     async def __aenter__(self) -> AsyncPageIterator[T]:
         return self
@@ -177,10 +189,10 @@ class AsyncPageIterator(Generic[T]):
         await self.aclose()
 
     def __del__(self) -> None:
-        producer = self._producer
-        if producer is not None and not producer.done():
+        prefetcher = self._prefetcher
+        if prefetcher is not None and not prefetcher.task.done():
             with contextlib.suppress(RuntimeError):  # the loop may already be closed
-                producer.cancel()
+                prefetcher.task.cancel()
 
 
 class AsyncItemIterator(Generic[T]):

@@ -34,6 +34,7 @@ NormalHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _Headers = tuple[tuple[str, str], ...]
 
 _BODY_HEADERS = frozenset({"content-length", "content-type", "transfer-encoding"})
+_BODYLESS = frozenset({204, 304})
 _OVERSIZED_CHUNK_BYTES = 64 * 1024
 _HTML_PAGE = (
     "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
@@ -66,7 +67,8 @@ class Fault(ABC):
     ) -> Fault:
         """Answer with ``status``; the body defaults to GitBook's error JSON for that status.
 
-        ``body`` may be ``bytes`` (sent as is), ``str`` (sent as UTF-8) or any JSON value.
+        ``body`` may be ``bytes`` (sent as is), ``str`` (sent as UTF-8) or any JSON value;
+        204 and 304 never carry one.
 
         Raises:
             ValueError: if ``status`` is not in 200..599.
@@ -74,7 +76,9 @@ class Fault(ABC):
 
         """
         _check_status(status, 200, 599)
-        if body is None:
+        if status in _BODYLESS:
+            raw = b""
+        elif body is None:
             raw = error_body(status, _reason(status))
         elif isinstance(body, bytes):
             raw = body

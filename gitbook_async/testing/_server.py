@@ -240,7 +240,8 @@ class FakeGitBook:
 
         When set, every API answer carries ``X-RateLimit-Limit/Remaining/Reset`` (reset in
         epoch seconds), and requests past ``limit`` in a fixed window get 429 with
-        ``Retry-After``. Setting it starts a fresh window.
+        ``Retry-After``. Only requests that reach the API count (not those a fault answers
+        alone). Setting it starts a fresh window.
         """
         limiter = self._state.rate_limiter
         return None if limiter is None else (limiter.limit, limiter.window)

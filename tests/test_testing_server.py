@@ -1,0 +1,748 @@
+"""Tests of gitbook_async.testing: the fake GitBook server, driven by a plain aiohttp client."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+import gitbook_async.testing as testing
+from gitbook_async.testing import (
+    DEMO_EMPTY_SPACE_ID,
+    DEMO_LARGE_SPACE_ID,
+    DEMO_SPACE_ID,
+    DEMO_TOKEN,
+    FakeGitBook,
+    Fault,
+    NormalHandler,
+    make_block,
+    make_block_group,
+    make_integration,
+    make_organization,
+    make_script,
+)
+from gitbook_async.testing._data import demo_spaces
+
+TOKEN = "test-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+DEMO_AUTH = {"Authorization": f"Bearer {DEMO_TOKEN}"}
+INTEGRATIONS = f"/v1/spaces/{DEMO_SPACE_ID}/integrations"
+LARGE = f"/v1/spaces/{DEMO_LARGE_SPACE_ID}/integrations"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SPEC_PATH = REPO_ROOT.parent / "shared" / "gitbook-openapi" / "0.137.0" / "openapi.json"
+PACKAGE_DIR = REPO_ROOT / "gitbook_async" / "testing"
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeGitBook]:
+    async with FakeGitBook.with_demo_data() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(headers=DEMO_AUTH) as client:
+        yield client
+
+
+async def get_json(
+    session: aiohttp.ClientSession, url: str, **params: str
+) -> tuple[int, dict[str, str], Any]:
+    async with session.get(url, params=params) as response:
+        return response.status, dict(response.headers), await response.json()
+
+
+async def walk(
+    session: aiohttp.ClientSession, server: FakeGitBook, path: str, **params: str
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """Follow next.page to the end; return every item and each page's count."""
+    items: list[dict[str, Any]] = []
+    counts: list[int] = []
+    query = dict(params)
+    for _ in range(1000):
+        status, _, body = await get_json(session, server.url + path, **query)
+        assert status == 200, body
+        items += body["items"]
+        counts.append(body["count"])
+        if "next" not in body:
+            return items, counts
+        query = {**params, "page": body["next"]["page"]}
+    raise AssertionError("pagination did not end")
+
+
+# -- auth and routing ------------------------------------------------------------------------
+
+
+async def test_missing_or_wrong_token_is_401_in_gitbook_error_shape(server: FakeGitBook) -> None:
+    """Requests without the server's bearer token get 401 with {"error": {code, message}}."""
+    async with aiohttp.ClientSession() as anonymous:
+        for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": DEMO_TOKEN}):
+            async with anonymous.get(server.url + INTEGRATIONS, headers=headers) as response:
+                body = await response.json()
+                assert response.status == 401
+                assert body["error"]["code"] == 401
+                assert isinstance(body["error"]["message"], str)
+
+
+async def test_token_none_accepts_any_bearer_token() -> None:
+    """With token=None any non-empty bearer token is accepted, but one is still required."""
+    async with FakeGitBook() as server, aiohttp.ClientSession() as session:
+        server.add_space("s")
+        path = server.url + "/v1/spaces/s/integrations"
+        async with session.get(path, headers={"Authorization": "bearer whatever"}) as response:
+            assert response.status == 200
+        async with session.get(path) as response:
+            assert response.status == 401
+
+
+async def test_unknown_space_is_404(server: FakeGitBook, session: aiohttp.ClientSession) -> None:
+    """Every endpoint answers 404 in GitBook's shape for a space it does not know."""
+    for endpoint in ("integrations", "integration-blocks", "integration-scripts"):
+        status, _, body = await get_json(session, f"{server.url}/v1/spaces/nope/{endpoint}")
+        assert (status, body["error"]["code"]) == (404, 404)
+
+
+async def test_unknown_route_is_404_and_wrong_method_405(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """Unknown paths get a JSON 404; a POST to a known path gets a JSON 405 with Allow."""
+    status, _, body = await get_json(session, server.url + "/v1/nothing/here")
+    assert (status, body["error"]["code"]) == (404, 404)
+    async with session.post(server.url + INTEGRATIONS) as response:
+        assert response.status == 405
+        assert response.headers["Allow"] == "GET"
+        assert (await response.json())["error"]["code"] == 405
+
+
+async def test_json_responses_declare_utf8_json(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """Successful and error answers carry Content-Type: application/json; charset=utf-8."""
+    for path in (INTEGRATIONS, "/v1/spaces/nope/integrations"):
+        async with session.get(server.url + path) as response:
+            assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+
+
+# -- pagination ------------------------------------------------------------------------------
+
+
+async def test_walk_with_limit_yields_every_item_once_in_order(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """Following next.page with limit=37 yields all 250 items exactly once, in order."""
+    items, counts = await walk(session, server, LARGE, limit="37")
+    expected = [i["name"] for i in demo_spaces()[DEMO_LARGE_SPACE_ID]["integrations"]]
+    assert [i["name"] for i in items] == expected
+    assert len(counts) == 7
+    assert set(counts) == {250}
+
+
+async def test_default_page_size_is_20_and_last_page_has_no_next(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """Without limit, the 25-item demo space comes in pages of 20 and 5; `next` ends it."""
+    status, _, first = await get_json(session, server.url + INTEGRATIONS)
+    assert status == 200
+    assert (len(first["items"]), first["count"]) == (20, 25)
+    _, _, second = await get_json(session, server.url + INTEGRATIONS, page=first["next"]["page"])
+    assert (len(second["items"]), second["count"]) == (5, 25)
+    assert "next" not in second
+
+
+async def test_search_is_case_insensitive_on_name_and_title(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """search matches name or title case-insensitively; count is the number of matches."""
+    items, counts = await walk(session, server, INTEGRATIONS, search="GOOGLE", limit="1")
+    assert [i["name"] for i in items] == ["google-analytics", "google-tag-manager"]
+    assert counts == [2, 2]
+    items, _ = await walk(session, server, INTEGRATIONS, search="sync")  # titles only
+    assert [i["name"] for i in items] == ["github", "gitlab"]
+
+
+async def test_search_walk_over_large_space_repeats_nothing(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """A filtered walk across many pages returns each matching item exactly once."""
+    items, counts = await walk(session, server, LARGE, search="git", limit="3")
+    names = [i["name"] for i in items]
+    assert len(names) == len(set(names)) == counts[0] > 3
+    assert all("git" in n or "git" in i["title"].lower() for n, i in zip(names, items, strict=True))
+
+
+async def test_cursor_carries_limit_and_search_when_not_resent(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """A follow-up request with only `page` keeps the search and limit of the first one."""
+    _, _, first = await get_json(session, server.url + LARGE, search="slack", limit="2")
+    _, _, second = await get_json(session, server.url + LARGE, page=first["next"]["page"])
+    assert len(second["items"]) == 2
+    assert all(i["name"].startswith("slack-") for i in second["items"])
+
+
+async def test_empty_space_lists_nothing(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """An empty space answers items=[], count=0 and no next."""
+    url = f"{server.url}/v1/spaces/{DEMO_EMPTY_SPACE_ID}/integrations"
+    assert (await get_json(session, url))[2] == {"items": [], "count": 0}
+
+
+@pytest.mark.parametrize("limit", ["0", "1001", "-1", "abc", "1.5", "", " 5", "99999999"])
+async def test_invalid_limit_is_400(
+    server: FakeGitBook, session: aiohttp.ClientSession, limit: str
+) -> None:
+    """limit must be an integer in 1..1000."""
+    status, _, body = await get_json(session, server.url + INTEGRATIONS, limit=limit)
+    assert (status, body["error"]["code"]) == (400, 400)
+
+
+async def test_limit_bounds_are_accepted(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """limit=1 and limit=1000 are both valid."""
+    for limit, size in (("1", 1), ("1000", 250)):
+        _, _, body = await get_json(session, server.url + LARGE, limit=limit)
+        assert len(body["items"]) == size
+
+
+async def test_invalid_or_foreign_cursor_is_400(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """Garbage cursors and cursors from another space, limit or search get 400."""
+    _, _, first = await get_json(session, server.url + LARGE, limit="5", search="a")
+    cursor = first["next"]["page"]
+    cases: list[tuple[str, dict[str, str]]] = [
+        (LARGE, {"page": "not-a-cursor"}),
+        (LARGE, {"page": ""}),
+        (LARGE, {"page": "eyJ2IjoxfQ"}),  # valid base64 JSON, wrong content
+        (INTEGRATIONS, {"page": cursor}),
+        (LARGE, {"page": cursor, "limit": "6"}),
+        (LARGE, {"page": cursor, "search": "b"}),
+    ]
+    for path, params in cases:
+        status, _, body = await get_json(session, server.url + path, **params)
+        assert (status, body["error"]["code"]) == (400, 400), params
+
+
+# -- blocks and scripts ----------------------------------------------------------------------
+
+
+async def test_blocks_and_scripts_are_served_as_stored(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """integration-blocks and integration-scripts return the stored arrays unchanged."""
+    demo = demo_spaces()[DEMO_SPACE_ID]
+    base = f"{server.url}/v1/spaces/{DEMO_SPACE_ID}"
+    assert (await get_json(session, base + "/integration-blocks"))[2] == demo["blocks"]
+    assert (await get_json(session, base + "/integration-scripts"))[2] == demo["scripts"]
+    assert demo["blocks"]
+    assert demo["scripts"]
+
+
+async def test_add_space_snapshots_and_defaults_to_empty() -> None:
+    """add_space copies the dicts it is given; omitted lists are served as []."""
+    integration = make_integration("slack")
+    async with FakeGitBook(token=TOKEN) as server, aiohttp.ClientSession(headers=AUTH) as s:
+        server.add_space("s", integrations=[integration])
+        integration["name"] = "changed"
+        _, _, body = await get_json(s, server.url + "/v1/spaces/s/integrations")
+        assert body["items"][0]["name"] == "slack"
+        _, _, blocks = await get_json(s, server.url + "/v1/spaces/s/integration-blocks")
+        assert blocks == []
+        server.remove_space("s")
+        status, _, _ = await get_json(s, server.url + "/v1/spaces/s/integration-scripts")
+        assert status == 404
+
+
+# -- recording -------------------------------------------------------------------------------
+
+
+async def test_requests_are_recorded_before_faults(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """Every request is recorded (method, path, query, case-insensitive headers), faulted or not."""
+    server.inject(Fault.status(503))
+    await get_json(session, server.url + INTEGRATIONS, limit="3")
+    await get_json(session, server.url + INTEGRATIONS, search="git")
+    first, second = server.requests
+    assert (first.method, first.path, first.query) == ("GET", INTEGRATIONS, {"limit": "3"})
+    assert second.query == {"search": "git"}
+    assert first.headers["authorization"] == f"Bearer {DEMO_TOKEN}"
+    assert first.received_at <= second.received_at
+
+
+# -- faults ----------------------------------------------------------------------------------
+
+
+async def test_status_fault_defaults_to_gitbook_error_and_counts_down(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """Fault.status answers `times` requests with GitBook's error JSON, then the API answers."""
+    rule = server.inject(Fault.status(503), times=2, path=INTEGRATIONS)
+    statuses = []
+    for _ in range(3):
+        statuses.append((await get_json(session, server.url + INTEGRATIONS))[0])
+    assert statuses == [503, 503, 200]
+    assert (rule.hits, rule.remaining) == (2, 0)
+
+
+async def test_status_fault_custom_headers_body_and_content_type(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """Fault.status sends the given headers, body and content type."""
+    server.inject(Fault.status(429, headers={"Retry-After": "1"}))
+    server.inject(Fault.status(500, body="oops", content_type="text/plain"))
+    async with session.get(server.url + INTEGRATIONS) as response:
+        assert (response.status, response.headers["Retry-After"]) == (429, "1")
+        assert await response.json() == {"error": {"code": 429, "message": "Too Many Requests"}}
+    async with session.get(server.url + INTEGRATIONS) as response:
+        assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+        assert await response.text() == "oops"
+
+
+async def test_fault_path_filter_forever_and_clear(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """A path-scoped fault spares other paths; times=None never runs out; clear_faults ends it."""
+    blocks = f"/v1/spaces/{DEMO_SPACE_ID}/integration-blocks"
+    server.inject(Fault.status(500), times=None, path=blocks)
+    for _ in range(3):
+        assert (await get_json(session, server.url + blocks))[0] == 500
+    assert (await get_json(session, server.url + INTEGRATIONS))[0] == 200
+    server.clear_faults()
+    assert (await get_json(session, server.url + blocks))[0] == 200
+    assert server.faults == ()
+
+
+async def test_html_fault_is_a_proxy_error_page(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """Fault.html answers with text/html, as a proxy in front of the API would."""
+    server.inject(Fault.html())
+    async with session.get(server.url + INTEGRATIONS) as response:
+        assert response.status == 502
+        assert response.content_type == "text/html"
+        assert "<html>" in await response.text()
+
+
+async def test_delay_fault_times_out_a_client(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """Fault.delay holds the answer long enough for a client timeout to fire."""
+    server.inject(Fault.delay(5))
+    timeout = aiohttp.ClientTimeout(total=0.1)
+    with pytest.raises(asyncio.TimeoutError):
+        await session.get(server.url + INTEGRATIONS, timeout=timeout)
+
+
+@dataclass(frozen=True)
+class Announce(Fault):
+    """A custom fault (as users may write): set an event, then let another fault answer."""
+
+    inner: Fault
+    event: asyncio.Event
+
+    async def respond(self, request: web.Request, normal: NormalHandler) -> web.StreamResponse:
+        self.event.set()
+        return await self.inner.respond(request, normal)
+
+
+async def test_close_is_prompt_with_a_delayed_request_pending() -> None:
+    """close() cancels a delayed in-flight request instead of waiting for it."""
+    server = FakeGitBook(token=TOKEN)
+    await server.start()
+    server.add_space("s")
+    arrived = asyncio.Event()
+    server.inject(Announce(Fault.delay(30), arrived))
+    async with aiohttp.ClientSession(headers=AUTH) as session:
+        pending = asyncio.ensure_future(session.get(server.url + "/v1/spaces/s/integrations"))
+        await arrived.wait()
+        started = time.monotonic()
+        await server.close()
+        assert time.monotonic() - started < 2
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await pending
+
+
+async def test_reset_fault_drops_the_connection_mid_body(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """Fault.reset promises a Content-Length, sends part of the body and disconnects."""
+    server.inject(Fault.reset())
+    async with session.get(server.url + INTEGRATIONS) as response:
+        assert response.status == 200
+        assert int(response.headers["Content-Length"]) > 0
+        with pytest.raises(aiohttp.ClientPayloadError):
+            await response.read()
+    assert (await get_json(session, server.url + INTEGRATIONS))[0] == 200
+
+
+async def test_truncated_json_fault_sends_a_complete_but_invalid_body(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """Fault.truncated_json sends half the JSON with a matching Content-Length."""
+    server.inject(Fault.truncated_json())
+    async with session.get(server.url + INTEGRATIONS) as response:
+        body = await response.read()
+        assert response.status == 200
+        assert int(response.headers["Content-Length"]) == len(body) > 0
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(body)
+
+
+@pytest.mark.parametrize("content_length", [True, False])
+async def test_oversized_fault_streams_a_large_valid_body(
+    server: FakeGitBook, session: aiohttp.ClientSession, content_length: bool
+) -> None:
+    """Fault.oversized sends valid JSON of at least n bytes, with or without Content-Length."""
+    server.inject(Fault.oversized(300_000, content_length=content_length))
+    async with session.get(server.url + INTEGRATIONS) as response:
+        body = await response.read()
+        assert len(body) >= 300_000
+        if content_length:
+            assert int(response.headers["Content-Length"]) == len(body)
+        else:
+            assert "Content-Length" not in response.headers
+            assert response.headers["Transfer-Encoding"] == "chunked"
+    payload = json.loads(body)
+    assert payload["count"] == len(payload["items"])
+
+
+async def test_oversized_fault_survives_a_client_that_stops_reading(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """A client closing an oversized response early leaves the server working."""
+    server.inject(Fault.oversized(20_000_000))
+    async with session.get(server.url + INTEGRATIONS) as response:
+        await response.content.read(1024)
+        response.close()
+    assert (await get_json(session, server.url + INTEGRATIONS))[0] == 200
+
+
+async def test_redirect_fault(server: FakeGitBook, session: aiohttp.ClientSession) -> None:
+    """Fault.redirect answers with the status and a Location header."""
+    server.inject(Fault.redirect("https://example.com/elsewhere", status=301))
+    async with session.get(server.url + INTEGRATIONS, allow_redirects=False) as response:
+        assert response.status == 301
+        assert response.headers["Location"] == "https://example.com/elsewhere"
+
+
+async def test_payload_fault_sends_exactly_that_json(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """Fault.payload answers 200 with exactly the given JSON."""
+    server.inject(Fault.payload({"items": [{"name": 5}], "count": "x"}))
+    status, _, body = await get_json(session, server.url + INTEGRATIONS)
+    assert (status, body) == (200, {"items": [{"name": 5}], "count": "x"})
+
+
+async def test_looping_cursor_points_at_the_same_page(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """Fault.looping_cursor makes next.page serve the same items again, even on the last page."""
+    server.inject(Fault.looping_cursor(), times=None)
+    _, _, first = await get_json(session, server.url + INTEGRATIONS, limit="100")
+    _, _, again = await get_json(session, server.url + INTEGRATIONS, page=first["next"]["page"])
+    assert len(first["items"]) == 25
+    assert again == first
+
+
+async def test_rate_limit_headers_fault(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """Fault.rate_limit_headers answers normally with X-RateLimit-* headers added."""
+    server.inject(Fault.rate_limit_headers(100, 7, 1_700_000_000))
+    status, headers, body = await get_json(session, server.url + INTEGRATIONS)
+    assert (status, len(body["items"])) == (200, 20)
+    assert headers["X-RateLimit-Limit"] == "100"
+    assert headers["X-RateLimit-Remaining"] == "7"
+    assert headers["X-RateLimit-Reset"] == "1700000000"
+
+
+async def test_global_rate_limit_answers_429_past_the_limit(
+    server: FakeGitBook, session: aiohttp.ClientSession
+) -> None:
+    """With rate_limit=(2, 60), the third request in the window gets 429 and Retry-After."""
+    server.rate_limit = (2, 60)
+    answers = [await get_json(session, server.url + INTEGRATIONS) for _ in range(3)]
+    assert [a[0] for a in answers] == [200, 200, 429]
+    assert [a[1]["X-RateLimit-Remaining"] for a in answers] == ["1", "0", "0"]
+    assert 0 < int(answers[2][1]["Retry-After"]) <= 60
+    assert int(answers[0][1]["X-RateLimit-Reset"]) >= time.time()
+    server.rate_limit = None
+    assert "X-RateLimit-Limit" not in (await get_json(session, server.url + INTEGRATIONS))[1]
+
+
+def test_fault_constructors_reject_nonsense() -> None:
+    """Fault constructors check their arguments early."""
+    makers: list[Callable[[], Fault]] = [
+        lambda: Fault.status(99),
+        lambda: Fault.html(200),
+        lambda: Fault.redirect("/x", status=200),
+        lambda: Fault.delay(-1),
+        lambda: Fault.oversized(-1),
+    ]
+    for make in makers:
+        with pytest.raises(ValueError):  # noqa: PT011
+            make()
+    assert Fault.status(503) == Fault.status(503)
+    assert Fault.status(204, body="ignored") == Fault.status(204)
+    assert hash(Fault.status(429, headers={"Retry-After": "1"}))
+
+
+# -- lifecycle and options -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "localhost", "10.0.0.1", "example.com", "::"])
+def test_only_loopback_hosts_are_accepted(host: str) -> None:
+    """Binding anything but a loopback IP address is refused."""
+    with pytest.raises(ValueError, match="loopback"):
+        FakeGitBook(host=host)
+
+
+async def test_lifecycle_close_is_idempotent_and_start_is_once() -> None:
+    """close() may be called any number of times; start() only once; url needs start()."""
+    server = FakeGitBook()
+    with pytest.raises(RuntimeError):
+        server.url  # noqa: B018
+    await server.close()
+    server = FakeGitBook()
+    await server.start()
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url)
+    assert server.api_url == server.url + "/v1"
+    with pytest.raises(RuntimeError):
+        await server.start()
+    await server.close()
+    await server.close()
+    with pytest.raises(RuntimeError):
+        await server.start()
+
+
+async def test_ipv6_loopback_is_accepted() -> None:
+    """::1 is a loopback address; the URL brackets it."""
+    server = FakeGitBook(host="::1")
+    try:
+        await server.start()
+    except OSError:
+        pytest.skip("IPv6 loopback is not available here")
+    try:
+        assert re.fullmatch(r"http://\[::1\]:\d+", server.url)
+    finally:
+        await server.close()
+
+
+async def test_app_runs_under_aiohttp_test_utils() -> None:
+    """server.app works with aiohttp's TestServer (as pytest-aiohttp users run it)."""
+    fake = FakeGitBook(token=TOKEN)
+    fake.add_space("s", scripts=[make_script("https://x.test/s.js")])
+    async with TestServer(fake.app) as test_server, TestClient(test_server) as client:
+        response = await client.get("/v1/spaces/s/integration-scripts", headers=AUTH)
+        assert await response.json() == [{"script": "https://x.test/s.js", "cookies": False}]
+    assert len(fake.requests) == 1
+
+
+async def test_latency_delays_every_answer() -> None:
+    """latency is added before every answer."""
+    async with FakeGitBook(latency=0.05) as server, aiohttp.ClientSession() as session:
+        started = time.monotonic()
+        async with session.get(server.url + "/v1/nowhere") as response:
+            assert response.status == 404
+        assert time.monotonic() - started >= 0.05
+
+
+def test_repr_does_not_show_the_token() -> None:
+    """repr(server) never contains the token."""
+    assert TOKEN not in repr(FakeGitBook(token=TOKEN))
+
+
+def test_constructor_seeds_spaces_and_checks_options() -> None:
+    """spaces= seeds the server; bad page sizes, latency or rate limits raise ValueError."""
+    server = FakeGitBook(spaces={"a": {"integrations": [make_integration("slack")]}, "b": {}})
+    assert server.space_ids == ("a", "b")
+    for options in (
+        {"default_page_size": 0},
+        {"default_page_size": 50, "max_page_size": 10},
+        {"latency": -1.0},
+        {"rate_limit": (0, 1.0)},
+        {"token": ""},
+    ):
+        with pytest.raises(ValueError):  # noqa: PT011
+            FakeGitBook(**options)
+
+
+# -- data ------------------------------------------------------------------------------------
+
+
+def test_demo_data_shape() -> None:
+    """The demo has a 25-item space, an empty one and a 250-item one, and is deterministic."""
+    spaces = demo_spaces()
+    assert len(spaces[DEMO_SPACE_ID]["integrations"]) == 25
+    assert spaces[DEMO_EMPTY_SPACE_ID] == {"integrations": [], "blocks": [], "scripts": []}
+    assert len(spaces[DEMO_LARGE_SPACE_ID]["integrations"]) == 250
+    assert json.dumps(spaces) == json.dumps(demo_spaces())
+    names = [i["name"] for i in spaces[DEMO_LARGE_SPACE_ID]["integrations"]]
+    assert len(set(names)) == len(names)
+
+
+def test_builders_override_and_shape() -> None:
+    """Builders take overrides by wire name and leave optional script CSP out when None."""
+    org = make_organization("org_1", title="Acme", plan="free_2024")
+    assert (org["id"], org["title"], org["plan"]) == ("org_1", "Acme", "free_2024")
+    integration = make_integration("custom-thing", owner=org, verified=False)
+    assert (integration["title"], integration["verified"]) == ("Custom Thing", False)
+    assert integration["owner"] == org
+    assert integration["owner"] is not org
+    assert make_script("https://x.test/s.js") == {"script": "https://x.test/s.js", "cookies": False}
+    block = make_block("mermaid", "diagram", title="Diagram")
+    assert make_block_group("mermaid", [block]) == {"name": "mermaid", "blocks": [block]}
+
+
+def _spec() -> dict[str, Any]:
+    if not SPEC_PATH.is_file():
+        pytest.skip(f"the GitBook OpenAPI spec is not at {SPEC_PATH} (../shared is absent)")
+    spec: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    return spec
+
+
+def _validate(
+    spec: dict[str, Any], schema: dict[str, Any], value: Any, at: str, lenient: bool = False
+) -> Iterator[str]:
+    """Yield the schema violations of `value` (a small subset of JSON Schema / OpenAPI 3.0).
+
+    Unknown keys are reported where a schema lists its properties (our builders must use
+    the spec's exact wire names), except inside allOf, whose parts each list only some.
+    """
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        yield from _validate(spec, spec["components"]["schemas"][name], value, at, lenient)
+        return
+    if value is None:
+        if not schema.get("nullable") and None not in schema.get("enum", [None]):
+            yield f"{at}: null"
+        return
+    for part in schema.get("allOf", []):
+        yield from _validate(spec, part, value, at, lenient=True)
+    if "oneOf" in schema:
+        matches = [s for s in schema["oneOf"] if not list(_validate(spec, s, value, at, lenient))]
+        if len(matches) != 1:
+            yield f"{at}: matches {len(matches)} oneOf branches"
+    kind = schema.get("type")
+    checks: dict[str, Callable[[Any], bool]] = {
+        "string": lambda v: isinstance(v, str),
+        "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "boolean": lambda v: isinstance(v, bool),
+        "object": lambda v: isinstance(v, dict),
+        "array": lambda v: isinstance(v, list),
+    }
+    if kind is not None and not checks[kind](value):
+        yield f"{at}: expected {kind}, got {type(value).__name__}"
+        return
+    if "enum" in schema and value not in schema["enum"]:
+        yield f"{at}: {value!r} not in enum"
+    if isinstance(value, str):
+        if not schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", 10**9):
+            yield f"{at}: length {len(value)} out of bounds"
+        fmt = schema.get("format")
+        if fmt == "uri" and not re.match(r"https?://", value):
+            yield f"{at}: not a URI"
+        if fmt == "date-time" and not re.fullmatch(
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", value
+        ):
+            yield f"{at}: not a timestamp"
+    if isinstance(value, (int, float)) and value < schema.get("minimum", float("-inf")):
+        yield f"{at}: below minimum"
+    if isinstance(value, list):
+        if len(value) > schema.get("maxItems", 10**9):
+            yield f"{at}: too many items"
+        if schema.get("uniqueItems") and len({json.dumps(v) for v in value}) != len(value):
+            yield f"{at}: items not unique"
+        for index, item in enumerate(value):
+            yield from _validate(spec, schema.get("items", {}), item, f"{at}[{index}]")
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        for key in schema.get("required", []):
+            if key not in value:
+                yield f"{at}: missing required {key!r}"
+        extra = schema.get("additionalProperties")
+        for key, item in value.items():
+            if key in properties:
+                yield from _validate(spec, properties[key], item, f"{at}.{key}")
+            elif isinstance(extra, dict):
+                yield from _validate(spec, extra, item, f"{at}.{key}")
+            elif extra is False or (properties and not lenient):
+                yield f"{at}: unknown key {key!r}"
+
+
+def _optional_keys_used(spec: dict[str, Any], name: str, values: list[dict[str, Any]]) -> set[str]:
+    schema = spec["components"]["schemas"][name]
+    return set(schema["properties"]) - {k for v in values for k in v}
+
+
+def test_generated_data_validates_against_the_spec() -> None:
+    """Every demo integration, block group and script validates against the 0.137.0 schemas."""
+    spec = _spec()
+    schemas = spec["components"]["schemas"]
+    spaces = demo_spaces()
+    integrations = [i for s in spaces.values() for i in s["integrations"]]
+    integrations.append(make_integration("not-in-catalog"))
+    problems: list[str] = []
+    for integration in integrations:
+        problems += _validate(spec, schemas["Integration"], integration, integration["name"])
+    for space in spaces.values():
+        problems += _validate(spec, schemas["SpaceIntegrationBlocks"], space["blocks"], "blocks")
+        for script in space["scripts"]:
+            problems += _validate(spec, schemas["SpaceIntegrationScript"], script, "script")
+    assert problems == []
+
+
+def test_generated_data_fills_every_optional_field_and_both_variants() -> None:
+    """Integrations and owners use every property of the spec, and both forms of unions."""
+    spec = _spec()
+    integrations = [i for s in demo_spaces().values() for i in s["integrations"]]
+    assert _optional_keys_used(spec, "Integration", integrations) == set()
+    owners = [i["owner"] for i in integrations]
+    assert _optional_keys_used(spec, "Organization", owners) == set()
+    assert {type(i["contentSecurityPolicy"]) for i in integrations} == {str, dict}
+    assert {type(o["defaultRole"]) for o in owners} == {str, type(None)}
+    sites = {next(iter(i["configurations"]["site"])) for i in integrations}
+    assert sites == {"properties", "componentId"}
+    one = integrations[0]["configurations"]["account"]["properties"]
+    assert {p["type"] for p in one.values()} == {"string", "number", "boolean", "button"}
+
+
+# -- package hygiene -------------------------------------------------------------------------
+
+
+def test_testing_package_imports_nothing_else_from_gitbook_async() -> None:
+    """gitbook_async.testing speaks wire JSON only: it imports no other part of the SDK."""
+    for module in PACKAGE_DIR.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{module.name}: use absolute imports"
+                names = [node.module or ""]
+            for name in names:
+                if name.split(".")[0] == "gitbook_async":
+                    assert name.startswith("gitbook_async.testing"), (module.name, name)
+
+
+def test_public_names_are_sorted_and_importable() -> None:
+    """__all__ is sorted and every name in it exists."""
+    assert testing.__all__ == sorted(testing.__all__)
+    for name in testing.__all__:
+        assert getattr(testing, name) is not None
