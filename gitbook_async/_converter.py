@@ -462,10 +462,10 @@ def structure_response(data: Any, type_: Any, *, endpoint: str) -> Any:
     try:
         return _CONVERTERS.fast.structure(data, type_)
     except Exception:
-        pass
+        pass  # the fast path keeps no paths: redo it with the detailed converter to find them
     try:
         result = _CONVERTERS.detailed.structure(data, type_)
-    except Exception as exc:
+    except Exception as exc:  # any failure, cattrs' or a hook's, becomes our own error
         errors = tuple(_error_paths(exc, ""))
         raise _validation_error(endpoint, errors) from None
     return result  # pragma: no cover - the fast path failed but the detailed one did not

@@ -106,7 +106,7 @@ class _Prefetcher(Generic[T]):
         self.task = asyncio.get_running_loop().create_task(self._produce())
 
     async def take(self) -> Page[T] | None:
-        """The next page, or None after the last one."""
+        """Return the next page, or None after the last one."""
         item = await self._queue.get()
         self._slots.release()
         if isinstance(item, BaseException):
@@ -120,7 +120,7 @@ class _Prefetcher(Generic[T]):
                 page = await self._walk.fetch()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            except Exception as exc:
                 self._queue.put_nowait(exc)
                 return
             self._queue.put_nowait(page)

@@ -55,7 +55,7 @@ def mock_api() -> Iterator[aioresponses.aioresponses]:
                 raise AssertionError(f"unexpected request: {method} {url}")
             return response
 
-        mocked.match = match_or_fail  # type: ignore[method-assign]
+        mocked.match = match_or_fail  # type: ignore[method-assign,assignment]
         yield mocked
 
 

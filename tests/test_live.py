@@ -59,10 +59,12 @@ async def test_walks_every_page_once_with_search_and_limit(
 
 async def test_items_are_typed_models(live_client: GitBookClient) -> None:
     """Items are frozen Integration models with their owner organization."""
-    first = [i async for i in live_client.spaces.list_integrations(DEMO_SPACE_ID, max_items=1)][0]
+    (first,) = await live_client.spaces.list_integrations(DEMO_SPACE_ID, max_items=1).collect()
     assert isinstance(first, Integration)
     assert first.owner.title
-    assert first.created_at if hasattr(first, "created_at") else first.owner.created_at.tzinfo
+    assert first.owner.created_at.tzinfo is not None
+    with pytest.raises(AttributeError):
+        first.name = "changed"  # type: ignore[misc]
 
 
 async def test_pages_report_cursor_and_count(live_client: GitBookClient) -> None:
@@ -141,10 +143,14 @@ async def test_wrong_token_is_an_authentication_error(fake_gitbook: FakeGitBook)
 async def test_looping_cursor_raises(fake_gitbook: FakeGitBook, live_client: GitBookClient) -> None:
     """A cursor the server repeats raises PaginationError instead of looping forever."""
     fake_gitbook.inject(Fault.looping_cursor(), times=None, path=INTEGRATIONS)
-    seen = []
-    with pytest.raises(PaginationError):
+    seen: list[str] = []
+
+    async def walk() -> None:
         async for item in live_client.spaces.list_integrations(DEMO_LARGE_SPACE_ID, limit=10):
             seen.append(item.name)
+
+    with pytest.raises(PaginationError):
+        await walk()
     assert 10 <= len(seen) <= 20
 
 
