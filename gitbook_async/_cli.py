@@ -21,7 +21,7 @@ from gitbook_async import (
     SpaceIntegrationScript,
     __version__,
 )
-from gitbook_async._constants import DEFAULT_BASE_URL, TOKEN_ENV_VAR
+from gitbook_async._constants import BASE_URL_ENV_VAR, DEFAULT_BASE_URL, TOKEN_ENV_VAR
 
 __all__ = ["main"]
 
@@ -41,7 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gitbook-async {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--token", help=f"API token (default: ${TOKEN_ENV_VAR})")
-    common.add_argument("--base-url", default=DEFAULT_BASE_URL, help="API origin")
+    common.add_argument(
+        "--base-url", help=f"API origin (default: ${BASE_URL_ENV_VAR} or {DEFAULT_BASE_URL})"
+    )
     common.add_argument("--format", choices=FORMATS, default="table", help="output format")
     common.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -12,6 +12,7 @@ import aiohttp
 
 from gitbook_async._config import RateLimit, RetryPolicy
 from gitbook_async._constants import (
+    BASE_URL_ENV_VAR,
     DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -49,8 +50,9 @@ class GitBookClient:
 
     Args:
         token: API token; defaults to the ``GITBOOK_API_TOKEN`` environment variable.
-        base_url: API origin (``/v1`` is added). Plain http is refused except to loopback
-            hosts unless ``allow_insecure_http=True``.
+        base_url: API origin (``/v1`` is added); defaults to ``$GITBOOK_BASE_URL``, else
+            ``https://api.gitbook.com``. Plain http is refused except to loopback hosts unless
+            ``allow_insecure_http=True``.
         session: An aiohttp session to borrow instead of creating one; it is never closed by
             this client.
         timeout: Seconds for each request (total), or an ``aiohttp.ClientTimeout``.
@@ -71,7 +73,7 @@ class GitBookClient:
         self,
         token: str | None = None,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         session: aiohttp.ClientSession | None = None,
         timeout: float | aiohttp.ClientTimeout = DEFAULT_TOTAL_TIMEOUT,
         user_agent: str | None = None,
@@ -87,6 +89,8 @@ class GitBookClient:
         _check_positive_int("max_concurrency", max_concurrency)
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ConfigurationError(f"retry must be a RetryPolicy, got {retry!r}")
+        if base_url is None:
+            base_url = os.environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL
         self._base_url = normalize_base_url(base_url, allow_insecure_http=allow_insecure_http)
         self._state = _State.OPEN
         headers = {"Accept": "application/json", "User-Agent": _user_agent_or_error(user_agent)}

@@ -14,6 +14,9 @@ API_PREFIX: Final = "/v1"
 TOKEN_ENV_VAR: Final = "GITBOOK_API_TOKEN"
 """Environment variable read when no token is passed to the client."""
 
+BASE_URL_ENV_VAR: Final = "GITBOOK_BASE_URL"
+"""Environment variable read when no base URL is passed to the client."""
+
 DEFAULT_TOTAL_TIMEOUT: Final = 60.0
 """Seconds one HTTP attempt may take from connection to the last body byte."""
 

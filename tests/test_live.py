@@ -171,3 +171,12 @@ async def test_invalid_payload_names_the_json_path(
     assert "items[2].owner.billing.interval" in paths
     assert "items[2].owner.title" in paths
     assert "items[2].owner.billing.interval" in str(error)
+
+
+async def test_scripts_404_explains_the_endpoint_may_be_gone(live_client: GitBookClient) -> None:
+    """A 404 from integration-scripts says the server may no longer offer the endpoint."""
+    with pytest.raises(NotFoundError) as caught:
+        await live_client.spaces.list_integration_scripts("no-such-space")
+    assert caught.value.status == 404
+    assert "no longer offers" in str(caught.value)
+    assert "0.202.0" in caught.value.message

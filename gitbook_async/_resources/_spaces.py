@@ -10,7 +10,7 @@ import attrs
 
 from gitbook_async._constants import MAX_PAGE_SIZE
 from gitbook_async._converter import structure_response
-from gitbook_async._errors import InvalidArgumentError
+from gitbook_async._errors import InvalidArgumentError, NotFoundError
 from gitbook_async._pagination import AsyncPaginator, Page
 from gitbook_async._sansio import api_path, validate_space_id
 from gitbook_async.models import (
@@ -145,21 +145,29 @@ class SpacesResource:
     ) -> list[SpaceIntegrationScript]:
         """List the scripts integrations embed in a space's published content.
 
+        GitBook's API spec lists this endpoint up to version 0.137.0 and no longer in
+        0.202.0: it is kept here, and a 404 says that the server may have dropped it.
+
         Raises:
             InvalidArgumentError: a malformed ``space_id`` (before any request).
-            APIStatusError: the server refused (e.g. ``NotFoundError``).
+            NotFoundError: the space does not exist, or the server no longer offers the
+                endpoint (the message says both).
+            APIStatusError: the server refused for another reason.
             APIConnectionError: the request failed in transit.
             ResponseValidationError: the body does not match the API schema.
 
         """
         space_id = validate_space_id(space_id)
         endpoint = f"GET {INTEGRATION_SCRIPTS}"
-        data = await self._get_json(
-            endpoint,
-            api_path(INTEGRATION_SCRIPTS, spaceId=space_id),
-            {},
-            CallOptions(timeout, max_retries),
-        )
+        try:
+            data = await self._get_json(
+                endpoint,
+                api_path(INTEGRATION_SCRIPTS, spaceId=space_id),
+                {},
+                CallOptions(timeout, max_retries),
+            )
+        except NotFoundError as exc:
+            raise _scripts_not_found(exc) from None
         scripts = structure_response(data, tuple[SpaceIntegrationScript, ...], endpoint=endpoint)
         return list(scripts)
 
@@ -171,3 +179,18 @@ def _check_limit(limit: object) -> None:
         raise InvalidArgumentError(
             f"limit must be an int from 1 to {MAX_PAGE_SIZE} (GitBook's cap), got {limit!r}"
         )
+
+
+def _scripts_not_found(error: NotFoundError) -> NotFoundError:
+    """Explain a 404 from integration-scripts, which newer GitBook API versions dropped."""
+    return NotFoundError(
+        f"{error.message}. Either the space does not exist for this token, or this server no "
+        "longer offers GET /spaces/{spaceId}/integration-scripts (GitBook's API spec lists it "
+        "up to 0.137.0 but not in 0.202.0); list_integration_blocks() still works there",
+        status=error.status,
+        code=error.code,
+        headers=error.headers,
+        method=error.method,
+        url=error.url,
+        body=error.body,
+    )
