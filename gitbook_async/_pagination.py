@@ -216,6 +216,7 @@ class AsyncItemIterator(Generic[T]):
 
     async def aclose(self) -> None:
         """Stop the walk early, cancelling any prefetch. Idempotent."""
+        self._buffer, self._index = (), 0
         await self._pages.aclose()
 
     async def __aenter__(self) -> AsyncItemIterator[T]:

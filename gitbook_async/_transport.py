@@ -228,34 +228,26 @@ class Transport:
         session = self._get_session()
         url = self.base_url + path
         started = time.perf_counter()
+        failure: APIConnectionError | None = None
         try:
-            async with session.get(
-                url,
-                params=params,
-                headers=self._headers,
-                timeout=timeout or self.timeout,
-            ) as response:
-                body = await self._read_body(response, url)
-                raw = RawResponse(
-                    method="GET",
-                    url=str(response.url),
-                    status=response.status,
-                    headers=CIMultiDictProxy(response.headers.copy()),
-                    body=body,
-                )
+            raw = await self._exchange(session, url, params, timeout or self.timeout)
         except asyncio.TimeoutError:
             elapsed = time.perf_counter() - started
-            raise APITimeoutError(
+            failure = APITimeoutError(
                 f"GET {url} timed out after {elapsed:.1f} s; raise timeout= if the server is "
                 "slow, or check the network",
                 url=url,
-            ) from None
+            )
         except aiohttp.ClientError as exc:
-            raise APIConnectionError(
+            failure = APIConnectionError(
                 f"GET {url} failed: {_describe(exc)}. Check the network and base_url.", url=url
-            ) from None
+            )
         except OSError as exc:  # pragma: no cover - aiohttp wraps these, kept as a safety net
-            raise APIConnectionError(f"GET {url} failed: {exc}", url=url) from None
+            failure = APIConnectionError(f"GET {url} failed: {exc}", url=url)
+        if failure is not None:
+            # Raised outside the except block so that not even __context__ refers to aiohttp's
+            # exception, whose repr can include the request headers (the token).
+            raise failure
         logger.debug(
             "GET %s -> %d (attempt %d, %.1f ms)",
             path,
@@ -264,6 +256,25 @@ class Transport:
             (time.perf_counter() - started) * 1000,
         )
         return raw
+
+    async def _exchange(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        params: Mapping[str, str],
+        timeout: aiohttp.ClientTimeout,
+    ) -> RawResponse:
+        async with session.get(
+            url, params=params, headers=self._headers, timeout=timeout
+        ) as response:
+            body = await self._read_body(response, url)
+            return RawResponse(
+                method="GET",
+                url=str(response.url),
+                status=response.status,
+                headers=CIMultiDictProxy(response.headers.copy()),
+                body=body,
+            )
 
     async def _read_body(self, response: aiohttp.ClientResponse, url: str) -> bytes:
         cap = self.max_response_bytes

@@ -94,7 +94,7 @@ class SpacesResource:
         _check_limit(limit)
         if search is not None and not isinstance(search, str):
             raise InvalidArgumentError(f"search must be a string, got {search!r}")
-        if limit is None and max_items is not None and 0 < max_items < MAX_PAGE_SIZE:
+        if limit is None and max_items is not None and 0 < max_items <= MAX_PAGE_SIZE:
             limit = max_items  # fetch no more than the caller will take
         path = api_path(INTEGRATIONS, spaceId=space_id)
         endpoint = f"GET {INTEGRATIONS}"
