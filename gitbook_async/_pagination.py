@@ -8,10 +8,13 @@ loop cleans up at once instead of at loop shutdown (see PITFALLS: async generato
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
+import json
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Generic, TypeVar
+from typing import Final, Generic, TypeVar
 
 import attrs
 
@@ -22,10 +25,45 @@ __all__ = ["AsyncItemIterator", "AsyncPageIterator", "AsyncPaginator", "Page"]
 T = TypeVar("T")
 FetchPage = Callable[[str | None], Awaitable["Page[T]"]]
 
+# A resume cursor that points inside a page: GitBook's cursor of that page plus how many of
+# its items were already taken. Prefixed so it cannot be mistaken for a server cursor.
+_RESUME_PREFIX: Final = "gbasync1."
+_Position = tuple[str | None, int]
+
+
+def _encode_position(server_cursor: str | None, skip: int) -> str | None:
+    if skip == 0:
+        return server_cursor
+    payload = json.dumps({"page": server_cursor, "skip": skip}, separators=(",", ":"))
+    return _RESUME_PREFIX + base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def _decode_position(cursor: str | None) -> _Position:
+    if cursor is None or not cursor.startswith(_RESUME_PREFIX):
+        return cursor, 0
+    encoded = cursor[len(_RESUME_PREFIX) :]
+    try:
+        data = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+        server_cursor, skip = data["page"], data["skip"]
+    except (ValueError, binascii.Error, KeyError, TypeError):
+        server_cursor, skip = None, -1
+    if not (server_cursor is None or isinstance(server_cursor, str)) or (
+        isinstance(skip, bool) or not isinstance(skip, int) or skip < 0
+    ):
+        raise InvalidArgumentError(
+            f"page={cursor!r} looks like a gitbook-async resume cursor but is damaged; pass a "
+            "cursor exactly as Page.next_page or resume_cursor gave it"
+        )
+    return server_cursor, skip
+
 
 @attrs.frozen(kw_only=True)
 class Page(Generic[T]):
     """One page of a paginated listing.
+
+    A walk that ``max_items`` stops in the middle of a page, or one resumed from the middle
+    of a page, uses cursors of its own (``gbasync1.``...) that ``page=`` accepts like
+    GitBook's: they name GitBook's cursor plus the number of items to skip.
 
     Attributes:
         items: The items on this page, in server order.
@@ -33,16 +71,27 @@ class Page(Generic[T]):
             there), or None on the last page.
         count: The total number of matching items, when the server reports it.
         cursor: The cursor that fetched this page (None for the first page).
-
     """
 
     items: tuple[T, ...]
     next_page: str | None
     count: float | None = None
     cursor: str | None = None
+    _origin: _Position = attrs.field(default=(None, 0), repr=False, eq=False, alias="origin")
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def resume_cursor(self, consumed: int) -> str | None:
+        """Return the cursor that continues the walk after the first ``consumed`` items.
+
+        ``resume_cursor(len(page.items))`` is ``next_page``. Save it as a checkpoint and
+        pass it as ``page=`` to continue exactly there, nothing skipped or repeated.
+        """
+        if consumed >= len(self.items):
+            return self.next_page
+        server_cursor, skip = self._origin
+        return _encode_position(server_cursor, skip + max(consumed, 0))
 
 
 class _Walk(Generic[T]):
@@ -56,8 +105,9 @@ class _Walk(Generic[T]):
         self, fetch_page: FetchPage[T], *, start_page: str | None, max_items: int | None
     ) -> None:
         self.fetch_page = fetch_page
-        self.next_cursor = start_page
-        self.seen_cursors: set[str] = set() if start_page is None else {start_page}
+        self.position: _Position = _decode_position(start_page)
+        start_cursor = self.position[0]
+        self.seen_cursors: set[str] = set() if start_cursor is None else {start_cursor}
         self.items_wanted = max_items
         self.exhausted = max_items == 0
         self.pending_error: PaginationError | None = None
@@ -68,13 +118,19 @@ class _Walk(Generic[T]):
             error, self.pending_error = self.pending_error, None
             self.exhausted = True
             raise error
-        page = await self.fetch_page(self.next_cursor)
+        server_cursor, skip = self.position
+        fetched = await self.fetch_page(server_cursor)
+        items = fetched.items[skip:] if skip else fetched.items
+        cursor = fetched.next_page
+        next_page = cursor
         if self.items_wanted is not None:
-            if len(page.items) >= self.items_wanted:
-                page = attrs.evolve(page, items=page.items[: self.items_wanted])
+            if len(items) >= self.items_wanted:
+                if len(items) > self.items_wanted:
+                    # Stopped mid-page: the next cursor points at the first item not taken.
+                    next_page = _encode_position(server_cursor, skip + self.items_wanted)
+                items = items[: self.items_wanted]
                 self.exhausted = True
-            self.items_wanted -= len(page.items)
-        cursor = page.next_page
+            self.items_wanted -= len(items)
         if cursor is None:
             self.exhausted = True
         elif not self.exhausted:
@@ -86,8 +142,14 @@ class _Walk(Generic[T]):
                     cursor=cursor,
                 )
             self.seen_cursors.add(cursor)
-            self.next_cursor = cursor
-        return page
+            self.position = (cursor, 0)
+        return Page(
+            items=items,
+            next_page=next_page,
+            count=fetched.count,
+            cursor=_encode_position(server_cursor, skip),
+            origin=(server_cursor, skip),
+        )
 
     @property
     def finished(self) -> bool:
@@ -198,10 +260,23 @@ class AsyncPageIterator(Generic[T]):
 class AsyncItemIterator(Generic[T]):
     """Iterates the items of a walk, one page fetched at a time."""
 
-    def __init__(self, pages: AsyncPageIterator[T]) -> None:
+    def __init__(self, pages: AsyncPageIterator[T], *, start_page: str | None) -> None:
         self._pages = pages
+        self._page: Page[T] | None = None
         self._buffer: tuple[T, ...] = ()
         self._index = 0
+        self._start_page = start_page
+
+    @property
+    def resume_cursor(self) -> str | None:
+        """The cursor that continues after the last item yielded (a checkpoint).
+
+        Before the first item it is the walk's starting cursor; after the last item of the
+        listing it is None.
+        """
+        if self._page is None:
+            return self._start_page
+        return self._page.resume_cursor(self._index)
 
     def __aiter__(self) -> AsyncItemIterator[T]:
         return self
@@ -209,14 +284,14 @@ class AsyncItemIterator(Generic[T]):
     async def __anext__(self) -> T:
         while self._index >= len(self._buffer):
             page = await self._pages.__anext__()
-            self._buffer, self._index = page.items, 0
+            self._page, self._buffer, self._index = page, page.items, 0
         item = self._buffer[self._index]
         self._index += 1
         return item
 
     async def aclose(self) -> None:
         """Stop the walk early, cancelling any prefetch. Idempotent."""
-        self._buffer, self._index = (), 0
+        self._buffer = self._buffer[: self._index]
         await self._pages.aclose()
 
     async def __aenter__(self) -> AsyncItemIterator[T]:
@@ -268,6 +343,7 @@ class AsyncPaginator(Generic[T]):
             raise InvalidArgumentError(
                 f"page must be a non-empty cursor string from Page.next_page, got {start_page!r}"
             )
+        _decode_position(start_page)  # a damaged resume cursor fails here, before any request
         self._fetch_page = fetch_page
         self._start_page = start_page
         self._max_items = max_items
@@ -283,7 +359,7 @@ class AsyncPaginator(Generic[T]):
         )
 
     def __aiter__(self) -> AsyncItemIterator[T]:
-        return AsyncItemIterator(self.pages())
+        return AsyncItemIterator(self.pages(), start_page=self._start_page)
 
     async def collect(self) -> list[T]:
         """Walk to the end (or ``max_items``) and return every item in a list."""

@@ -180,3 +180,57 @@ async def test_scripts_404_explains_the_endpoint_may_be_gone(live_client: GitBoo
     assert caught.value.status == 404
     assert "no longer offers" in str(caught.value)
     assert "0.202.0" in caught.value.message
+
+
+async def test_resume_after_max_items_stopped_mid_page(live_client: GitBookClient) -> None:
+    """A walk cut mid-page by max_items resumes from page.next_page with nothing lost or doubled."""
+    everything = await live_client.spaces.list_integrations(DEMO_LARGE_SPACE_ID, limit=10).collect()
+    first = [
+        page
+        async for page in live_client.spaces.list_integrations(
+            DEMO_LARGE_SPACE_ID, limit=10, max_items=25
+        ).pages()
+    ]
+    taken = [i for page in first for i in page.items]
+    assert len(taken) == 25
+    checkpoint = first[-1].next_page
+    assert checkpoint is not None
+    assert checkpoint.startswith("gbasync1.")
+
+    second = live_client.spaces.list_integrations(
+        DEMO_LARGE_SPACE_ID, limit=10, page=checkpoint, max_items=12
+    )
+    second_pages = [page async for page in second.pages()]
+    more = [i for page in second_pages for i in page.items]
+    rest = await live_client.spaces.list_integrations(
+        DEMO_LARGE_SPACE_ID, limit=10, page=second_pages[-1].next_page
+    ).collect()
+    assert [i.name for i in taken + more + rest] == [i.name for i in everything]
+
+
+async def test_item_iterator_checkpoints(live_client: GitBookClient) -> None:
+    """resume_cursor after any item continues the walk right after that item."""
+    everything = [
+        i.name async for i in live_client.spaces.list_integrations(DEMO_SPACE_ID, limit=7)
+    ]
+    for stop_after in (1, 7, 10, len(everything) - 1):
+        names: list[str] = []
+        async with aiter(live_client.spaces.list_integrations(DEMO_SPACE_ID, limit=7)) as iterator:
+            assert iterator.resume_cursor is None
+            async for integration in iterator:
+                names.append(integration.name)
+                if len(names) == stop_after:
+                    break
+            checkpoint = iterator.resume_cursor
+        rest = live_client.spaces.list_integrations(DEMO_SPACE_ID, limit=7, page=checkpoint)
+        assert names + [i.name async for i in rest] == everything
+
+
+async def test_damaged_resume_cursor_is_refused_before_any_request(
+    fake_gitbook: FakeGitBook, live_client: GitBookClient
+) -> None:
+    """A resume cursor that does not decode raises InvalidArgumentError at once."""
+    before = len(fake_gitbook.requests)
+    with pytest.raises(ValueError, match="damaged"):
+        live_client.spaces.list_integrations(DEMO_SPACE_ID, page="gbasync1.!!!")
+    assert len(fake_gitbook.requests) == before
