@@ -3,6 +3,7 @@
 Start with ``GitBookClient``; everything public is re-exported here.
 """
 
+from gitbook_async._batch import SpaceResult, SpaceResults
 from gitbook_async._client import GitBookClient
 from gitbook_async._config import RateLimit, RetryPolicy
 from gitbook_async._converter import structure
@@ -156,6 +157,8 @@ __all__ = [
     "SitePointer",
     "SpaceIntegrationBlocks",
     "SpaceIntegrationScript",
+    "SpaceResult",
+    "SpaceResults",
     "SpacesResource",
     "StringConfigurationProperty",
     "UnprocessableEntityError",

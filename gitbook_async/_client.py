@@ -5,12 +5,13 @@ from __future__ import annotations
 import enum
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 
+from gitbook_async._batch import SpaceResults
 from gitbook_async._config import RateLimit, RetryPolicy
 from gitbook_async._constants import (
     BASE_URL_ENV_VAR,
@@ -28,6 +29,8 @@ from gitbook_async._transport import Transport
 __all__ = ["GitBookClient"]
 
 DEFAULT_MAX_CONCURRENCY = 16
+
+T = TypeVar("T")
 
 
 class _State(enum.Enum):
@@ -106,7 +109,8 @@ class GitBookClient:
             max_concurrency=max_concurrency,
             retry=retry if retry is not None else RetryPolicy(),
         )
-        self._spaces = SpacesResource(self._get_json)
+        self._max_concurrency = max_concurrency
+        self._spaces = SpacesResource(self._get_json, map_spaces=self.map_spaces)
 
     @property
     def spaces(self) -> SpacesResource:
@@ -132,6 +136,29 @@ class GitBookClient:
     def closed(self) -> bool:
         """Whether ``aclose()`` has been called."""
         return self._state is _State.CLOSED
+
+    def map_spaces(
+        self,
+        space_ids: Iterable[str],
+        operation: Callable[[str], Awaitable[T]],
+        *,
+        concurrency: int | None = None,
+    ) -> SpaceResults[T]:
+        """Run ``await operation(space_id)`` for many spaces, yielding results as they complete.
+
+        At most ``concurrency`` operations run at once (default: ``max_concurrency``); each
+        result is a ``SpaceResult`` holding the value or the ``GitBookError`` for that space,
+        so one failing space does not sink the batch.
+
+        Example:
+            ```python
+            blocks = gitbook.spaces.list_integration_blocks
+            async with gitbook.map_spaces(space_ids, blocks) as results:
+                async for result in results:
+                    print(result.space_id, result.value if result.ok else result.error)
+            ```
+        """
+        return SpaceResults(space_ids, operation, concurrency=concurrency or self._max_concurrency)
 
     async def _get_json(
         self, endpoint: str, path: str, query: Mapping[str, str], options: CallOptions

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, Final, Protocol
 
 import aiohttp
 import attrs
 
+from gitbook_async._batch import SpaceResults
 from gitbook_async._constants import MAX_PAGE_SIZE
 from gitbook_async._converter import structure_response
 from gitbook_async._errors import InvalidArgumentError, NotFoundError
@@ -43,6 +44,19 @@ class CallOptions:
 GetJSON = Callable[[str, str, Mapping[str, str], CallOptions], Awaitable[Any]]
 """(endpoint label, path, query, options) -> decoded JSON; raises our errors."""
 
+
+class MapSpaces(Protocol):
+    """The client's ``map_spaces`` as the resource sees it."""
+
+    def __call__(
+        self,
+        space_ids: Iterable[str],
+        operation: Callable[[str], Awaitable[list[Integration]]],
+        *,
+        concurrency: int | None = None,
+    ) -> SpaceResults[list[Integration]]: ...
+
+
 INTEGRATIONS: Final = "/spaces/{spaceId}/integrations"
 INTEGRATION_BLOCKS: Final = "/spaces/{spaceId}/integration-blocks"
 INTEGRATION_SCRIPTS: Final = "/spaces/{spaceId}/integration-scripts"
@@ -53,8 +67,41 @@ DEFAULT_PREFETCH: Final = 1
 class SpacesResource:
     """Endpoints under ``/spaces/{spaceId}``; reach it as ``client.spaces``."""
 
-    def __init__(self, get_json: GetJSON) -> None:
+    def __init__(self, get_json: GetJSON, *, map_spaces: MapSpaces) -> None:
         self._get_json = get_json
+        self._map_spaces = map_spaces
+
+    def list_integrations_many(
+        self,
+        space_ids: Iterable[str],
+        *,
+        search: str | None = None,
+        limit: int | None = None,
+        max_items: int | None = None,
+        concurrency: int | None = None,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+    ) -> SpaceResults[list[Integration]]:
+        """List the integrations of many spaces concurrently, yielding each as it completes.
+
+        Each result's ``value`` is the complete list for one space (up to ``max_items``), or
+        its ``error`` is the ``GitBookError`` that space raised. At most ``concurrency`` spaces
+        are walked at once (default: the client's ``max_concurrency``).
+        """
+
+        async def collect(space_id: str) -> list[Integration]:
+            paginator = self.list_integrations(
+                space_id,
+                search=search,
+                limit=limit,
+                max_items=max_items,
+                prefetch=0,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+            return await paginator.collect()
+
+        return self._map_spaces(space_ids, collect, concurrency=concurrency)
 
     def list_integrations(
         self,
