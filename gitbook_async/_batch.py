@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from types import TracebackType
 from typing import Final, Generic, TypeVar
 
 import attrs
 
+from gitbook_async._closing import AsyncClosing
 from gitbook_async._errors import GitBookError, InvalidArgumentError
 
 __all__ = ["SpaceResult", "SpaceResults"]
@@ -48,7 +48,7 @@ class SpaceResult(Generic[T]):
         return self.value  # type: ignore[return-value]
 
 
-class SpaceResults(Generic[T]):
+class SpaceResults(AsyncClosing, Generic[T]):
     """Async iterator over ``SpaceResult``s in completion order, with bounded concurrency.
 
     At most ``concurrency`` operations run at once; the next space starts as soon as one
@@ -125,17 +125,6 @@ class SpaceResults(Generic[T]):
         for task in tasks:
             with contextlib.suppress(BaseException):
                 await task
-
-    async def __aenter__(self) -> SpaceResults[T]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __del__(self) -> None:
         for task in self._running:

@@ -13,11 +13,11 @@ import binascii
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 from typing import Final, Generic, TypeVar
 
 import attrs
 
+from gitbook_async._closing import AsyncClosing
 from gitbook_async._errors import InvalidArgumentError, PaginationError
 
 __all__ = ["AsyncItemIterator", "AsyncPageIterator", "AsyncPaginator", "Page"]
@@ -189,7 +189,7 @@ class _Prefetcher(Generic[T]):
         self._queue.put_nowait(None)
 
 
-class AsyncPageIterator(Generic[T]):
+class AsyncPageIterator(AsyncClosing, Generic[T]):
     """Iterates pages, fetching each one only when asked (or ``prefetch`` pages ahead).
 
     Use ``async with`` or ``aclose()`` to stop a walk early and cancel any prefetch at once;
@@ -239,17 +239,6 @@ class AsyncPageIterator(Generic[T]):
             with contextlib.suppress(asyncio.CancelledError):
                 await prefetcher.task
 
-    async def __aenter__(self) -> AsyncPageIterator[T]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
     def __del__(self) -> None:
         prefetcher = self._prefetcher
         if prefetcher is not None and not prefetcher.task.done():
@@ -257,7 +246,7 @@ class AsyncPageIterator(Generic[T]):
                 prefetcher.task.cancel()
 
 
-class AsyncItemIterator(Generic[T]):
+class AsyncItemIterator(AsyncClosing, Generic[T]):
     """Iterates the items of a walk, one page fetched at a time."""
 
     def __init__(self, pages: AsyncPageIterator[T], *, start_page: str | None) -> None:
@@ -293,17 +282,6 @@ class AsyncItemIterator(Generic[T]):
         """Stop the walk early, cancelling any prefetch. Idempotent."""
         self._buffer = self._buffer[: self._index]
         await self._pages.aclose()
-
-    async def __aenter__(self) -> AsyncItemIterator[T]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 class AsyncPaginator(Generic[T]):

@@ -120,6 +120,7 @@ class Transport:
             RateLimitError: the server asks for a wait longer than ``RetryPolicy.max_wait``.
 
         """
+        self._get_session()  # fail fast when closed or on another loop, before any waiting
         retries = self.retry.max_retries if max_retries is None else max_retries
         attempt = 0
         while True:
