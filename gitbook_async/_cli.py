@@ -1,18 +1,24 @@
 """The ``gitbook-async`` command line, built only on the public API.
 
-Exit codes: 0 success, 1 API or network error (one line on stderr), 2 usage error.
+Exit codes: 0 success, 1 API or network error (one line on stderr), 2 usage error (bad
+arguments, an invalid space id or limit, no token, an unusable base URL), 130 interrupted,
+141 stdout closed early (``| head``), as a process killed by SIGPIPE would report.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TextIO
 
 from gitbook_async import (
+    ConfigurationError,
     GitBookClient,
     GitBookError,
     GitBookModel,
@@ -28,6 +34,8 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_API_ERROR = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what `cmd | head` reports for other Unix tools
 FORMATS = ("table", "json", "jsonl")
 
 
@@ -75,10 +83,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     args = _parser().parse_args(argv)
     try:
-        return asyncio.run(_run(args))
+        with _sdk_warnings_to_terminal():
+            return asyncio.run(_run(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -91,8 +103,43 @@ async def _run(args: argparse.Namespace) -> int:
             await _command(gitbook, args, sys.stdout)
     except GitBookError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_API_ERROR
+        # A bad argument or setting (no request was sent) is the caller's to fix: usage error.
+        usage = isinstance(exc, (ValueError, ConfigurationError))
+        return EXIT_USAGE if usage else EXIT_API_ERROR
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _sdk_warnings_to_terminal() -> Iterator[None]:
+    """Show the SDK's warnings (retries, rate-limit waits) only when stderr is a terminal.
+
+    On a pipe or file, stderr carries exactly one ``error:`` line on failure and nothing
+    else; without this, logging's last-resort handler would print every retry there.
+    """
+    logger = logging.getLogger("gitbook_async")
+    handler: logging.Handler
+    if sys.stderr.isatty():
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("warning: %(message)s"))
+        handler.setLevel(logging.WARNING)
+    else:
+        handler = logging.NullHandler()
+    saved_propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = saved_propagate
+
+
+def _discard_stdout() -> None:
+    """Point stdout at devnull so the interpreter's final flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):  # ValueError: not a real file (tests)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 async def _command(gitbook: GitBookClient, args: argparse.Namespace, out: TextIO) -> None:
@@ -101,17 +148,24 @@ async def _command(gitbook: GitBookClient, args: argparse.Namespace, out: TextIO
             args.space_id, search=args.search, limit=args.limit, max_items=args.max_items
         )
         progress = sys.stderr.isatty()
-        integrations: list[Integration] = []
-        async for page in paginator.pages():
-            integrations.extend(page.items)
-            if args.format == "jsonl":
-                for item in page.items:
-                    out.write(json.dumps(item.to_dict()) + "\n")
-            if progress:
-                total = f"/{int(page.count)}" if page.count is not None else ""
-                print(f"\rfetched {len(integrations)}{total}", end="", file=sys.stderr)
-        if progress:
-            print(file=sys.stderr)
+        integrations: list[Integration] = []  # kept for table and json only
+        fetched = 0
+        try:
+            async with paginator.pages() as pages:  # a failed write must not leave a prefetch
+                async for page in pages:
+                    fetched += len(page.items)
+                    if args.format == "jsonl":
+                        for item in page.items:
+                            out.write(json.dumps(item.to_dict()) + "\n")
+                        out.flush()  # one page at a time for the next command in the pipe
+                    else:
+                        integrations.extend(page.items)
+                    if progress:
+                        total = f"/{int(page.count)}" if page.count is not None else ""
+                        print(f"\rfetched {fetched}{total}", end="", file=sys.stderr)
+        finally:
+            if progress and fetched:
+                print(file=sys.stderr)  # end the progress line, also before an error line
         if args.format != "jsonl":
             _emit(integrations, args.format, _integration_row, out)
     elif args.command == "blocks":

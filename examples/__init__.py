@@ -1,0 +1,1 @@
+"""Runnable examples of gitbook-async (not installed with the package; tests import them)."""

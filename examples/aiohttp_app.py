@@ -1,0 +1,85 @@
+"""An aiohttp.web app whose request handlers share one GitBookClient.
+
+The client (and so its connection pool) is created once when the app starts, inside
+aiohttp's event loop, and closed once when it stops: ``cleanup_ctx`` runs the code before
+``yield`` at startup and the code after it at shutdown.
+
+Run it (from the repository root)::
+
+    export GITBOOK_API_TOKEN=gb_api_...
+    python -m examples.aiohttp_app          # serves http://127.0.0.1:8080
+    curl 'http://127.0.0.1:8080/spaces/SPACE_ID/integrations?search=git'
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from gitbook_async import (
+    GitBookClient,
+    GitBookError,
+    Integration,
+    InvalidArgumentError,
+    NotFoundError,
+)
+
+GITBOOK = web.AppKey("gitbook", GitBookClient)
+MAX_ITEMS = 1000  # one request never walks more than this many integrations
+
+
+def summary(integration: Integration) -> dict[str, Any]:
+    """The fields this app returns for an integration (``to_dict()`` gives all of them)."""
+    return {
+        "name": integration.name,
+        "title": integration.title,
+        "owner": integration.owner.title,
+        "target": str(integration.target),
+        "verified": integration.verified,
+    }
+
+
+async def list_integrations(request: web.Request) -> web.Response:
+    """``GET /spaces/{space_id}/integrations[?search=...]``: the space's integrations as JSON."""
+    gitbook = request.app[GITBOOK]
+    space_id = request.match_info["space_id"]
+    paginator = gitbook.spaces.list_integrations(
+        space_id, search=request.query.get("search"), max_items=MAX_ITEMS
+    )
+    items = [summary(integration) for integration in await paginator.collect()]
+    return web.json_response({"space_id": space_id, "items": items})
+
+
+@web.middleware
+async def gitbook_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn the SDK's errors into HTTP answers (the messages never contain the token)."""
+    try:
+        response = await handler(request)
+    except InvalidArgumentError as error:
+        return web.json_response({"error": str(error)}, status=400)
+    except NotFoundError:
+        return web.json_response({"error": "no such space"}, status=404)
+    except GitBookError as error:  # GitBook down, rate limited, ...: not this app's fault
+        return web.json_response({"error": type(error).__name__}, status=502)
+    return response
+
+
+def create_app(*, token: str | None = None, base_url: str | None = None) -> web.Application:
+    """Build the app; the token and base URL default to ``$GITBOOK_API_TOKEN``/``_BASE_URL``."""
+
+    async def gitbook_client(app: web.Application) -> AsyncIterator[None]:
+        async with GitBookClient(token, base_url=base_url, user_agent="example-app/1.0") as client:
+            app[GITBOOK] = client
+            yield  # the app serves requests here; the client closes when it shuts down
+
+    app = web.Application(middlewares=[gitbook_errors])
+    app.cleanup_ctx.append(gitbook_client)
+    app.router.add_get("/spaces/{space_id}/integrations", list_integrations)
+    return app
+
+
+if __name__ == "__main__":
+    web.run_app(create_app(), host="127.0.0.1", port=8080)

@@ -1,0 +1,445 @@
+"""The ``gitbook-async`` command line, as docs/cli.md describes it.
+
+Most tests run the real console script in a subprocess against a fake GitBook started by the
+test (stdout and stderr are pipes, as in a shell pipeline). A few call ``_cli.main()`` in
+process (in a worker thread, since it runs its own event loop) so coverage sees the module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import pty
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gitbook_async import GitBookClient, __version__
+from gitbook_async import _cli as cli
+from gitbook_async.testing import (
+    DEMO_EMPTY_SPACE_ID,
+    DEMO_LARGE_SPACE_ID,
+    DEMO_SPACE_ID,
+    FakeGitBook,
+    Fault,
+)
+
+from .conftest import TOKEN
+
+SUBPROCESS_TIMEOUT = 30
+WRONG_TOKEN = "gb_api_wrong_secret_0451"
+LARGE_SPACE_SIZE = 250
+DEMO_SPACE_SIZE = 25
+JSON_BY_50 = ("--format", "json", "--limit", "50")
+JSONL_AT_ONCE = ("--format", "jsonl", "--limit", "250")  # one page: more than a pipe buffer
+
+
+def _console_script() -> list[str]:
+    """The installed ``gitbook-async`` of this interpreter's environment, else ``-m``."""
+    beside_python = shutil.which("gitbook-async", path=str(Path(sys.executable).parent))
+    found = beside_python or shutil.which("gitbook-async")
+    return [found] if found else [sys.executable, "-m", "gitbook_async"]
+
+
+CLI = _console_script()
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITBOOK_")}
+    return {**env, **extra}
+
+
+async def run_cli(*args: str, env: dict[str, str] | None = None) -> Run:
+    """Run the console script with pipes for stdout/stderr, without blocking the loop."""
+    completed = await asyncio.to_thread(
+        subprocess.run,
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        env=_clean_env() if env is None else env,
+        timeout=SUBPROCESS_TIMEOUT,
+        check=False,
+    )
+    return Run(completed.returncode, completed.stdout, completed.stderr)
+
+
+def target(server: FakeGitBook, token: str = TOKEN) -> list[str]:
+    return ["--base-url", server.url, "--token", token]
+
+
+def assert_one_error_line(run: Run, *fragments: str) -> str:
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1, run.stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in run.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+    return lines[0]
+
+
+# -- the real console script -------------------------------------------------------------------
+
+
+def test_console_script_is_found() -> None:
+    """The tests exercise the installed entry point (``[project.scripts]``) when it exists."""
+    if CLI[0] == sys.executable:
+        pytest.skip("gitbook-async is not installed as a script here; testing python -m")
+    assert Path(CLI[0]).name == "gitbook-async"
+    assert Path(CLI[0]).read_text().count("gitbook_async._cli") == 1
+
+
+async def test_integrations_table(fake_gitbook: FakeGitBook) -> None:
+    """``--format table`` prints a header and one row per integration; stderr stays empty."""
+    run = await run_cli("integrations", DEMO_SPACE_ID, *target(fake_gitbook), "--format", "table")
+    assert run.code == 0, run.stderr
+    assert run.stderr == ""
+    header, *rows = run.stdout.splitlines()
+    assert header.split() == ["NAME", "TITLE", "OWNER", "TARGET", "VERIFIED"]
+    assert len(rows) == DEMO_SPACE_SIZE
+
+
+async def test_json_on_a_pipe_is_clean_and_complete(
+    fake_gitbook: FakeGitBook, live_client: GitBookClient
+) -> None:
+    """``--format json`` prints the wire JSON of every item, and no progress text on a pipe."""
+    run = await run_cli(
+        "integrations", DEMO_LARGE_SPACE_ID, *target(fake_gitbook), "--format", "json"
+    )
+    assert run.code == 0, run.stderr
+    assert run.stderr == ""  # stderr is a pipe here: no progress
+    expected = await live_client.spaces.list_integrations(DEMO_LARGE_SPACE_ID).collect()
+    assert json.loads(run.stdout) == [item.to_dict() for item in expected]
+    assert len(expected) == LARGE_SPACE_SIZE
+
+
+async def test_jsonl_with_search_limit_and_max_items(fake_gitbook: FakeGitBook) -> None:
+    """``--search``, ``--limit`` and ``--max-items`` reach the API; jsonl is one object a line."""
+    run = await run_cli(
+        "integrations",
+        DEMO_LARGE_SPACE_ID,
+        *target(fake_gitbook),
+        "--format",
+        "jsonl",
+        "--search",
+        "a",
+        "--limit",
+        "3",
+        "--max-items",
+        "7",
+    )
+    assert run.code == 0, run.stderr
+    items = [json.loads(line) for line in run.stdout.splitlines()]
+    assert len(items) == 7
+    assert all("a" in (item["name"] + item["title"]).lower() for item in items)
+    listing = [r for r in fake_gitbook.requests if r.path.endswith("/integrations")]
+    assert len(listing) == 3  # 3 + 3 + 1: the walk stops at max_items
+    assert all(r.query["search"] == "a" and r.query["limit"] == "3" for r in listing)
+
+
+async def test_blocks_and_scripts_print_wire_json(
+    fake_gitbook: FakeGitBook, live_client: GitBookClient
+) -> None:
+    """``blocks`` and ``scripts`` print exactly what the SDK returns, as wire JSON."""
+    blocks, scripts = await asyncio.gather(
+        run_cli("blocks", DEMO_SPACE_ID, *target(fake_gitbook), "--format", "json"),
+        run_cli("scripts", DEMO_SPACE_ID, *target(fake_gitbook), "--format", "jsonl"),
+    )
+    assert (blocks.code, scripts.code) == (0, 0), blocks.stderr + scripts.stderr
+    expected_blocks = await live_client.spaces.list_integration_blocks(DEMO_SPACE_ID)
+    expected_scripts = await live_client.spaces.list_integration_scripts(DEMO_SPACE_ID)
+    assert json.loads(blocks.stdout) == [b.to_dict() for b in expected_blocks]
+    assert [json.loads(line) for line in scripts.stdout.splitlines()] == [
+        s.to_dict() for s in expected_scripts
+    ]
+
+
+async def test_demo_needs_no_token_and_no_server() -> None:
+    """``demo`` runs the three commands against its own embedded fake GitBook."""
+    run = await run_cli("demo")
+    assert run.code == 0, run.stderr
+    for command in ("integrations", "blocks", "scripts"):
+        assert f"$ gitbook-async {command} {DEMO_SPACE_ID}" in run.stdout
+    assert "NAME" in run.stdout
+    assert "SCRIPT" in run.stdout
+
+
+async def test_not_found_exits_1_with_one_line(fake_gitbook: FakeGitBook) -> None:
+    """A 404 exits 1 with one ``error:`` line on stderr and nothing on stdout."""
+    run = await run_cli("integrations", "no-such-space", *target(fake_gitbook))
+    assert run.code == 1
+    assert run.stdout == ""
+    assert_one_error_line(run, "404", "no-such-space")
+
+
+async def test_wrong_token_exits_1_and_never_shows_the_token(fake_gitbook: FakeGitBook) -> None:
+    """A rejected token exits 1 with one line that does not contain the token."""
+    run = await run_cli("blocks", DEMO_SPACE_ID, *target(fake_gitbook, WRONG_TOKEN))
+    assert run.code == 1
+    assert_one_error_line(run, "401")
+    assert WRONG_TOKEN not in run.stderr + run.stdout
+
+
+USAGE_ERRORS = {  # arguments -> what the one-line complaint must mention
+    ("integrations", DEMO_SPACE_ID, "--format", "xml"): "invalid choice",  # argparse
+    ("integrations", "bad/space"): "space_id",  # InvalidArgumentError, a ValueError
+    ("integrations", DEMO_SPACE_ID, "--limit", "1001"): "limit",
+}
+
+
+async def test_usage_errors_exit_2(fake_gitbook: FakeGitBook) -> None:
+    """Argparse errors and arguments the SDK rejects before sending anything exit 2."""
+    runs = await asyncio.gather(*(run_cli(*a, *target(fake_gitbook)) for a in USAGE_ERRORS))
+    for run, fragment in zip(runs, USAGE_ERRORS.values(), strict=True):
+        assert run.code == 2, run
+        assert fragment in run.stderr
+        assert "Traceback" not in run.stderr
+    assert not fake_gitbook.requests
+
+
+async def test_token_and_base_url_from_the_environment(fake_gitbook: FakeGitBook) -> None:
+    """``$GITBOOK_API_TOKEN`` and ``$GITBOOK_BASE_URL`` are used when no option is given."""
+    env = _clean_env(GITBOOK_API_TOKEN=TOKEN, GITBOOK_BASE_URL=fake_gitbook.url)
+    run = await run_cli("scripts", DEMO_EMPTY_SPACE_ID, "--format", "json", env=env)
+    assert run.code == 0, run.stderr
+    assert json.loads(run.stdout) == []
+
+
+async def test_token_option_wins_over_the_environment(fake_gitbook: FakeGitBook) -> None:
+    """``--token`` overrides ``$GITBOOK_API_TOKEN`` (and a wrong one there is not printed)."""
+    env = _clean_env(GITBOOK_API_TOKEN=WRONG_TOKEN)
+    run = await run_cli("scripts", DEMO_SPACE_ID, *target(fake_gitbook), env=env)
+    assert run.code == 0, run.stderr
+    assert [r.headers.get("Authorization") for r in fake_gitbook.requests] == [f"Bearer {TOKEN}"]
+
+
+async def test_no_token_anywhere_is_a_usage_error() -> None:
+    """Without ``--token`` or ``$GITBOOK_API_TOKEN`` it exits 2 and says how to give one."""
+    run = await run_cli("blocks", DEMO_SPACE_ID, "--base-url", "http://127.0.0.1:9")
+    assert run.code == 2
+    assert_one_error_line(run, "GITBOOK_API_TOKEN")
+
+
+async def test_progress_shows_only_on_a_terminal(fake_gitbook: FakeGitBook) -> None:
+    """With stderr on a terminal (a pty) a walk reports progress; stdout stays clean JSON."""
+    controller, terminal = pty.openpty()
+    try:
+        completed = await asyncio.to_thread(
+            subprocess.run,
+            [*CLI, "integrations", DEMO_LARGE_SPACE_ID, *target(fake_gitbook), *JSON_BY_50],
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            env=_clean_env(),
+            timeout=SUBPROCESS_TIMEOUT,
+            check=False,
+        )
+    finally:
+        os.close(terminal)
+    try:
+        progress = _read_terminal(controller)
+    finally:
+        os.close(controller)
+    assert completed.returncode == 0, progress
+    assert f"fetched {LARGE_SPACE_SIZE}/{LARGE_SPACE_SIZE}" in progress
+    assert len(json.loads(completed.stdout)) == LARGE_SPACE_SIZE
+
+
+def _read_terminal(controller: int) -> str:
+    """Everything written to the pty; Linux reports EIO once the other side is closed."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode()
+
+
+async def test_closed_stdout_exits_quietly(fake_gitbook: FakeGitBook) -> None:
+    """``| head`` closing stdout early ends the command with 141 and no traceback."""
+
+    def read_one_line_then_close() -> tuple[int, bytes]:
+        with subprocess.Popen(
+            [*CLI, "integrations", DEMO_LARGE_SPACE_ID, *target(fake_gitbook), *JSONL_AT_ONCE],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_clean_env(),
+        ) as process:
+            assert process.stdout is not None
+            assert process.stderr is not None
+            json.loads(process.stdout.readline())
+            process.stdout.close()
+            stderr = process.stderr.read()
+            return process.wait(SUBPROCESS_TIMEOUT), stderr
+
+    code, stderr = await asyncio.to_thread(read_one_line_then_close)
+    assert code == cli.EXIT_BROKEN_PIPE
+    assert stderr == b""
+
+
+# -- in process (coverage does not follow subprocesses) ----------------------------------------
+
+
+class _Terminal(io.StringIO):
+    """A stand-in stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+class _ClosedPipe(io.StringIO):
+    """A stand-in stdout whose reader went away."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+async def main_in_thread(args: Sequence[str]) -> int:
+    """``_cli.main`` runs its own event loop, so run it beside the fake server's loop."""
+    return await asyncio.to_thread(cli.main, list(args))
+
+
+@pytest.mark.parametrize("command", ["integrations", "blocks", "scripts"])
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl"])
+async def test_main_prints_every_format(
+    fake_gitbook: FakeGitBook, capsys: pytest.CaptureFixture[str], command: str, fmt: str
+) -> None:
+    """Every command prints every format; json and jsonl parse, table has a header row."""
+    code = await main_in_thread([command, DEMO_SPACE_ID, *target(fake_gitbook), "--format", fmt])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    if fmt == "json":
+        assert isinstance(json.loads(out), list)
+    elif fmt == "jsonl":
+        assert all(isinstance(json.loads(line), dict) for line in out.splitlines())
+    else:
+        assert out.splitlines()[0].split()[0] in {"NAME", "INTEGRATION", "SCRIPT"}
+
+
+async def test_main_empty_table(
+    fake_gitbook: FakeGitBook, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty listing prints ``(none)`` as its table."""
+    code = await main_in_thread(["integrations", DEMO_EMPTY_SPACE_ID, *target(fake_gitbook)])
+    assert (code, capsys.readouterr().out) == (0, "(none)\n")
+
+
+async def test_main_shows_progress_and_retries_on_a_terminal(
+    fake_gitbook: FakeGitBook, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a terminal, stderr gets the progress and the SDK's retry warnings."""
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    fake_gitbook.inject(Fault.status(503), times=1)
+    args = ["integrations", DEMO_LARGE_SPACE_ID, *target(fake_gitbook), "--limit", "100"]
+    assert await main_in_thread(args) == 0
+    shown = terminal.getvalue()
+    assert "warning: GET /v1/spaces/large-space/integrations failed" in shown
+    assert shown.endswith(f"\rfetched {LARGE_SPACE_SIZE}/{LARGE_SPACE_SIZE}\n")
+    assert len(capsys.readouterr().out.splitlines()) == LARGE_SPACE_SIZE + 1
+
+
+async def test_main_keeps_a_pipe_quiet_during_retries(
+    fake_gitbook: FakeGitBook, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a pipe, a retried failure that recovers leaves stderr empty."""
+    fake_gitbook.inject(Fault.status(503), times=1)
+    assert await main_in_thread(["scripts", DEMO_SPACE_ID, *target(fake_gitbook)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+async def test_main_api_error_exits_1(
+    fake_gitbook: FakeGitBook, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An API error returns 1 and prints exactly one line, without the token."""
+    code = await main_in_thread(["blocks", "gone", *target(fake_gitbook, WRONG_TOKEN)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1
+    assert err.startswith("error: ")
+    assert WRONG_TOKEN not in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["integrations", "a b"], id="space-id"),
+        pytest.param(["integrations", DEMO_SPACE_ID, "--limit", "0"], id="limit"),
+        pytest.param(["integrations", DEMO_SPACE_ID, "--max-items", "-1"], id="max-items"),
+        pytest.param(["blocks", DEMO_SPACE_ID, "--timeout", "0"], id="timeout"),
+        pytest.param(["blocks", DEMO_SPACE_ID, "--base-url", "ftp://example"], id="base-url"),
+    ],
+)
+def test_main_invalid_arguments_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Values the SDK rejects before any request (a ValueError, or bad settings) exit 2."""
+    base = [] if "--base-url" in args else ["--base-url", "http://127.0.0.1:9"]
+    assert cli.main([*args, *base, "--token", TOKEN]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("error: ")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param([], id="no-command"),
+        pytest.param(["integrations"], id="no-space"),
+        pytest.param(["integrations", "x", "--limit", "many"], id="limit-type"),
+        pytest.param(["publish", "x"], id="unknown-command"),
+    ],
+)
+def test_main_argparse_errors_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Malformed command lines exit 2 with argparse's usage message."""
+    with pytest.raises(SystemExit) as exited:
+        cli.main(args)
+    assert exited.value.code == 2
+    assert "usage: gitbook-async" in capsys.readouterr().err
+
+
+def test_main_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--version`` prints the package version."""
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"gitbook-async {__version__}"
+
+
+def test_main_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    """``demo`` works in process too (its own server, its own loop)."""
+    assert cli.main(["demo"]) == 0
+    assert "Embedded fake GitBook at http://127.0.0.1:" in capsys.readouterr().out
+
+
+def test_main_broken_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A closed stdout ends the run with 141 and leaves no task or session behind."""
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    assert cli.main(["demo"]) == cli.EXIT_BROKEN_PIPE
+
+
+def test_main_interrupted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C ends the run with 130 and one line, not a traceback."""
+
+    async def interrupted(args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_run", interrupted)
+    assert cli.main(["demo"]) == 130
+    assert capsys.readouterr().err == "interrupted\n"
