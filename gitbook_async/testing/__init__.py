@@ -1,12 +1,14 @@
 """An in-process fake of the GitBook API for tests, demos and benchmarks.
 
-It speaks wire JSON only (it never imports the SDK's models) and listens on 127.0.0.1::
+It speaks wire JSON only (it never imports the SDK's models) and listens on 127.0.0.1:
 
-    async def test_lists_integrations() -> None:
-        async with FakeGitBook(token="test-token") as server:
-            server.add_space("space_a", integrations=[make_integration("slack")])
-            server.inject(Fault.status(503), times=1)  # the first request fails
-            ...  # point the client at server.url and assert on server.requests
+```python
+async def test_lists_integrations() -> None:
+    async with FakeGitBook(token="test-token") as server:
+        server.add_space("space_a", integrations=[make_integration("slack")])
+        server.inject(Fault.status(503), times=1)  # the first request fails
+        ...  # point the client at server.url and assert on server.requests
+```
 """
 
 from gitbook_async.testing._app import (

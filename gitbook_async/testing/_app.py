@@ -158,7 +158,7 @@ class ServerState:
 
 
 STATE_KEY = web.AppKey("gitbook_fake_state", ServerState)
-"""Where :func:`create_app` keeps the :class:`ServerState` on the application."""
+"""Where `create_app` keeps the `ServerState` on the application."""
 
 
 def create_app(state: ServerState) -> web.Application:

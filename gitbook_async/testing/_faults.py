@@ -1,9 +1,9 @@
 """Programmable faults: frozen values that answer a request in place of the normal API.
 
-Every fault is a :class:`Fault` subclass with one ``async respond(request, normal)`` method;
+Every fault is a `Fault` subclass with one ``async respond(request, normal)`` method;
 ``normal`` is the fake API itself (rate limit, auth, routing), so a fault may answer alone,
 wrap the normal answer, or rewrite it. Adding a kind means adding one small frozen dataclass
-and one classmethod on :class:`Fault`.
+and one classmethod on `Fault`.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class Fault(ABC):
     """A misbehaviour the fake server can be told to show (see ``FakeGitBook.inject``).
 
     Build faults with the classmethods (``Fault.status(503)``, ``Fault.reset()``, ...).
-    To add a kind, subclass ``Fault`` as a frozen dataclass and implement :meth:`respond`.
+    To add a kind, subclass ``Fault`` as a frozen dataclass and implement `respond`.
     """
 
     __slots__ = ()

@@ -44,11 +44,13 @@ class FakeGitBook:
     """An in-process fake of the GitBook API's space-integrations endpoints.
 
     It speaks wire JSON only and listens on a loopback address (a random free port by
-    default). Use it with ``async with`` or ``start()``/``close()``::
+    default). Use it with ``async with`` or ``start()``/``close()``:
 
-        async with FakeGitBook(token="t") as server:
-            server.add_space("space_a", integrations=[make_integration("slack")])
-            ...  # point the client at server.url
+    ```python
+    async with FakeGitBook(token="t") as server:
+        server.add_space("space_a", integrations=[make_integration("slack")])
+        ...  # point the client at server.url
+    ```
 
     Serves ``GET /v1/spaces/{spaceId}/integrations`` (search, limit, page cursor),
     ``/integration-blocks`` and ``/integration-scripts``, with GitBook's error shape.
@@ -66,7 +68,7 @@ class FakeGitBook:
         rate_limit: tuple[int, float] | None = None,
         spaces: Mapping[str, Mapping[str, Iterable[Mapping[str, Any]]]] | None = None,
     ) -> None:
-        """Configure the server; nothing listens until :meth:`start`.
+        """Configure the server; nothing listens until `start`.
 
         Args:
             token: The bearer token to accept; ``None`` accepts any bearer token.
@@ -75,7 +77,7 @@ class FakeGitBook:
             default_page_size: Items per page when a request has no ``limit``.
             max_page_size: Largest ``limit`` accepted (larger answers 400).
             latency: Seconds added before every response (for benchmarks).
-            rate_limit: ``(limit, window_seconds)``: see :attr:`rate_limit`.
+            rate_limit: ``(limit, window_seconds)``: see `rate_limit`.
             spaces: Initial spaces: ``{space_id: {"integrations": [...], "blocks": [...],
                 "scripts": [...]}}`` of wire dicts; missing keys mean empty.
 
@@ -184,7 +186,7 @@ class FakeGitBook:
         """Base URL, e.g. ``http://127.0.0.1:54321``; API paths live under ``/v1``.
 
         Raises:
-            RuntimeError: before :meth:`start`.
+            RuntimeError: before `start`.
 
         """
         if self._url is None:
@@ -193,7 +195,7 @@ class FakeGitBook:
 
     @property
     def api_url(self) -> str:
-        """The API base URL: :attr:`url` + ``/v1`` (what a client's ``base_url`` should be)."""
+        """The API base URL: `url` + ``/v1`` (what a client's ``base_url`` should be)."""
         return f"{self.url}/v1"
 
     @property

@@ -76,7 +76,7 @@ class Cursor:
 
     @classmethod
     def decode(cls, token: str) -> Cursor | None:
-        """Parse a token made by :meth:`encode`; return ``None`` for anything else."""
+        """Parse a token made by `encode`; return ``None`` for anything else."""
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
             data = json.loads(raw)
