@@ -33,16 +33,23 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from gitbook_async._errors import ResponseValidationError
 from gitbook_async.models import (
+    BillingCreditsBundle,
     BooleanConfigurationProperty,
     ButtonConfigurationProperty,
     ConfigurationProperty,
     ContentSecurityPolicyDirectives,
+    CustomMergeRule,
     IntegrationConfiguration,
     IntegrationConfigurationComponent,
     IntegrationConfigurationSchema,
     IntegrationContentSecurityPolicy,
+    MergeRule,
+    MergeRulesConfigurationNone,
+    MergeRulesConfigurationRules,
+    MergeRulesStandaloneConfiguration,
     NumberConfigurationProperty,
     StringConfigurationProperty,
+    UsersMergeRule,
 )
 from gitbook_async.models._base import (
     GitBookModel,
@@ -66,6 +73,7 @@ _WIRE_NAME_EXCEPTIONS: Final[Mapping[str, str]] = MappingProxyType(
         "button_text": "button_text",
         "plus_2024": "plus_2024",
         "pro_2024": "pro_2024",
+        "can_use_saml": "canUseSAML",
     }
 )
 # Classes whose wire keys are kebab-case (CSP directive names).
@@ -80,6 +88,23 @@ _CONFIGURATION_PROPERTY_TYPES: Final[Mapping[str, type[ConfigurationProperty]]] 
         "button": ButtonConfigurationProperty,
     }
 )
+
+# MergeRule subclasses by their wire "rule"; other rules (simple or newer) stay the base class.
+_MERGE_RULE_TYPES: Final[Mapping[str, type[MergeRule]]] = MappingProxyType(
+    {
+        "require_specific_reviewers": UsersMergeRule,
+        "require_one_of_specific_reviewers": UsersMergeRule,
+        "allow_bypass": UsersMergeRule,
+        "custom": CustomMergeRule,
+    }
+)
+# MergeRulesStandaloneConfiguration subclasses by their wire "type"; newer types stay the base.
+_MERGE_RULES_CONFIGURATION_TYPES: Final[Mapping[str, type[MergeRulesStandaloneConfiguration]]] = (
+    MappingProxyType({"rules": MergeRulesConfigurationRules, "none": MergeRulesConfigurationNone})
+)
+# The spec (0.202.0) declares BillingCreditsBundle a string but lists integer values: accept a
+# JSON number too, kept as int so that to_dict() gives back what the server sent.
+_CREDITS_BUNDLE: Final = BillingCreditsBundle | str | int
 
 _JSON_TYPE_NAMES: Final[Mapping[type, str]] = MappingProxyType(
     {
@@ -145,6 +170,17 @@ def _structure_float(value: Any, _: type) -> float:
     raise _mismatch("a number", value)
 
 
+_CREDITS_BUNDLE_MEMBERS: Final = BillingCreditsBundle._value2member_map_
+
+
+def _structure_credits_bundle(value: Any, _: Any) -> BillingCreditsBundle | str | int:
+    if isinstance(value, str):
+        return _CREDITS_BUNDLE_MEMBERS.get(value, value)  # type: ignore[return-value]
+    if type(value) is int:
+        return value
+    raise _mismatch("a string or an integer (BillingCreditsBundle)", value)
+
+
 def _structure_datetime(value: Any, _: type) -> datetime:
     if not isinstance(value, str):
         raise _mismatch("an RFC 3339 date-time string", value)
@@ -202,7 +238,6 @@ class _Hooks:
     def __init__(self, converter: Converter, *, detailed: bool) -> None:
         self.converter = converter
         self.detailed = detailed
-        self._plain_property: Callable[[Any, Any], Any] | None = None
 
     def optional(self, type_: Any) -> Callable[[Any, Any], Any]:
         rest = tuple(a for a in _union_args(type_) if a is not type(None))
@@ -305,25 +340,46 @@ class _Hooks:
 
         return structure_model
 
-    def configuration_property(self, value: Any, _: Any) -> ConfigurationProperty:
-        if type(value) is not dict:
-            raise _mismatch("an object (ConfigurationProperty)", value)
-        cls = _CONFIGURATION_PROPERTY_TYPES.get(value.get("type"))  # type: ignore[arg-type]
-        if cls is not None:
-            result: ConfigurationProperty = self.converter.get_structure_hook(cls)(value, cls)
-            return result
-        # A property type newer than this SDK: the base class keeps the rest as unknown fields.
-        if self._plain_property is None:
-            self._plain_property = self.model(ConfigurationProperty)
-        plain: ConfigurationProperty = self._plain_property(value, ConfigurationProperty)
-        return plain
+    def discriminated(
+        self, base: type[GitBookModel], key: str, subclasses: Mapping[str, type[GitBookModel]]
+    ) -> Callable[[Any, Any], Any]:
+        """Structure ``base`` as the subclass its ``key`` names, else as ``base`` itself.
+
+        A tag newer than this SDK (or a missing or non-string one) gives the base class,
+        which keeps the other fields as unknown ones, or reports the bad tag at its path.
+        """
+        # The base's own hook, not get_structure_hook(base): that would be this very hook.
+        plain = self.model(base)
+        hooks = {
+            tag: (self.converter.get_structure_hook(cls), cls) for tag, cls in subclasses.items()
+        }
+
+        def structure_discriminated(value: Any, _: Any) -> Any:
+            if type(value) is not dict:
+                raise _mismatch(f"an object ({base.__name__})", value)
+            tag = value.get(key)
+            found = hooks.get(tag) if isinstance(tag, str) else None
+            if found is None:
+                return plain(value, base)
+            hook, cls = found
+            return hook(value, cls)
+
+        return structure_discriminated
 
     def integration_configuration(self, value: Any, _: Any) -> IntegrationConfiguration:
-        if type(value) is dict and "componentId" in value and "properties" not in value:
-            cls: type[GitBookModel] = IntegrationConfigurationComponent
-        elif type(value) is dict and "properties" in value:
+        # oneOf by shape: a schema has an object "properties"; a component a "componentId"
+        # (an unknown "properties" field beside it that is no object does not make a schema).
+        if type(value) is not dict:
+            cls: type[GitBookModel] | None = None
+        elif type(value.get("properties")) is dict or (
+            "properties" in value and "componentId" not in value
+        ):
             cls = IntegrationConfigurationSchema
+        elif "componentId" in value:
+            cls = IntegrationConfigurationComponent
         else:
+            cls = None
+        if cls is None:
             raise _mismatch(
                 "a configuration object with 'properties' (schema) or 'componentId' (component)",
                 value,
@@ -356,6 +412,11 @@ def _unstructure_factory(converter: Converter) -> Callable[[Any], Callable[[Any]
         )
 
         def unstructure_model(instance: Any) -> dict[str, Any]:
+            if type(instance) is not cls:
+                # A field typed as a base class (MergeRulesStandaloneConfiguration) holding a
+                # subclass: unstructure what it is, not what the field says.
+                subclass_result: dict[str, Any] = converter.unstructure(instance)
+                return subclass_result
             result = generated(instance)
             if instance.unknown_fields:
                 result.update(instance.unknown_fields)
@@ -383,9 +444,22 @@ def _configure(converter: Converter, *, detailed: bool) -> None:
     converter.register_structure_hook_factory(_is_mapping, hooks.mapping_of)
     converter.register_structure_hook_factory(_is_open_enum_union, hooks.open_enum)
     converter.register_structure_hook_factory(_is_model, hooks.model)
+    converter.register_structure_hook_func(
+        lambda t: t == _CREDITS_BUNDLE, _structure_credits_bundle
+    )
     # Predicates, not register_structure_hook(cls): that one also catches subclasses.
     converter.register_structure_hook_func(
-        lambda t: t is ConfigurationProperty, hooks.configuration_property
+        lambda t: t is ConfigurationProperty,
+        hooks.discriminated(ConfigurationProperty, "type", _CONFIGURATION_PROPERTY_TYPES),
+    )
+    converter.register_structure_hook_func(
+        lambda t: t is MergeRule, hooks.discriminated(MergeRule, "rule", _MERGE_RULE_TYPES)
+    )
+    converter.register_structure_hook_func(
+        lambda t: t is MergeRulesStandaloneConfiguration,
+        hooks.discriminated(
+            MergeRulesStandaloneConfiguration, "type", _MERGE_RULES_CONFIGURATION_TYPES
+        ),
     )
     converter.register_structure_hook_func(
         lambda t: t == IntegrationConfiguration, hooks.integration_configuration
@@ -394,9 +468,17 @@ def _configure(converter: Converter, *, detailed: bool) -> None:
         lambda t: t == IntegrationContentSecurityPolicy, hooks.content_security_policy
     )
 
+    # to_dict() gives plain JSON types: a member becomes its str value (cattrs would keep it,
+    # as it keeps every str subclass). By class, so that it also wins over str's hook.
+    converter.register_unstructure_hook(OpenEnum, _unstructure_open_enum)
     converter.register_unstructure_hook_factory(_is_homogeneous_tuple, lambda _: _unstructure_seq)
     converter.register_unstructure_hook_factory(_is_mapping, lambda _: _unstructure_mapping)
     converter.register_unstructure_hook_factory(_is_model, _unstructure_factory(converter))
+
+
+def _unstructure_open_enum(member: OpenEnum) -> str:
+    value: str = member._value_
+    return value
 
 
 def _unstructure_seq(value: Any) -> list[Any]:

@@ -7,15 +7,18 @@ wire-format JSON, ready to store).
 
 from gitbook_async.models._base import GitBookModel, OpenEnum
 from gitbook_async.models._enums import (
+    BillingCreditsBundle,
     BillingInterval,
     BillingProduct,
     BillingTrialDecision,
     BillingTrialStatus,
+    BlockSource,
     IntegrationCategory,
     IntegrationScope,
     IntegrationTarget,
     IntegrationVisibility,
     MemberRole,
+    MergeRuleType,
     OrganizationBlockReason,
     OrganizationCommunityType,
     OrganizationType,
@@ -41,6 +44,14 @@ from gitbook_async.models._integration import (
     NumberConfigurationProperty,
     StringConfigurationProperty,
 )
+from gitbook_async.models._merge_rules import (
+    CustomMergeRule,
+    MergeRule,
+    MergeRulesConfigurationNone,
+    MergeRulesConfigurationRules,
+    MergeRulesStandaloneConfiguration,
+    UsersMergeRule,
+)
 from gitbook_async.models._organization import (
     BillingMeterAddon,
     Organization,
@@ -64,15 +75,18 @@ from gitbook_async.models._spaces import (
 )
 
 __all__ = [
+    "BillingCreditsBundle",
     "BillingInterval",
     "BillingMeterAddon",
     "BillingProduct",
     "BillingTrialDecision",
     "BillingTrialStatus",
+    "BlockSource",
     "BooleanConfigurationProperty",
     "ButtonConfigurationProperty",
     "ConfigurationProperty",
     "ContentSecurityPolicyDirectives",
+    "CustomMergeRule",
     "GitBookModel",
     "Integration",
     "IntegrationBlock",
@@ -93,6 +107,11 @@ __all__ = [
     "IntegrationVisibility",
     "ListNext",
     "MemberRole",
+    "MergeRule",
+    "MergeRuleType",
+    "MergeRulesConfigurationNone",
+    "MergeRulesConfigurationRules",
+    "MergeRulesStandaloneConfiguration",
     "NumberConfigurationProperty",
     "OpenEnum",
     "Organization",
@@ -114,4 +133,5 @@ __all__ = [
     "SpaceIntegrationBlocks",
     "SpaceIntegrationScript",
     "StringConfigurationProperty",
+    "UsersMergeRule",
 ]

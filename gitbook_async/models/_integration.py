@@ -235,6 +235,9 @@ class IntegrationUrls(GitBookModel):
         assets: Base URL of its assets.
         public_endpoint: Its public HTTP endpoint.
         icon: Its icon.
+        public_content_endpoint: Where its rendered content (e.g. web frames) is served, on
+            an origin without the cookies of ``public_endpoint``; equal to it when there is
+            no separate origin. Required by API 0.202.0, absent before, hence optional.
 
     """
 
@@ -243,6 +246,7 @@ class IntegrationUrls(GitBookModel):
     assets: str
     public_endpoint: str
     icon: str | None = None
+    public_content_endpoint: str | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -7,16 +7,19 @@ import attrs
 
 from gitbook_async.models._base import GitBookModel
 from gitbook_async.models._enums import (
+    BillingCreditsBundle,
     BillingInterval,
     BillingProduct,
     BillingTrialDecision,
     BillingTrialStatus,
+    BlockSource,
     MemberRole,
     OrganizationBlockReason,
     OrganizationCommunityType,
     OrganizationType,
     OrganizationUseCase,
 )
+from gitbook_async.models._merge_rules import MergeRulesStandaloneConfiguration
 
 __all__ = [
     "BillingMeterAddon",
@@ -128,6 +131,30 @@ class OrganizationBilling(GitBookModel):
         is_scheduled_to_cancel: True when the subscription ends with the current period.
         pricing: The organization's prices.
         usage_addons: Usage-based add-ons by name (read-only mapping).
+        can_checkout: Whether the organization may start a checkout to subscribe or change
+            its plan (False until other billing problems are resolved). Since API 0.202.0.
+        can_change_interval: Whether the billing interval may be changed. Since 0.202.0.
+        can_use_saml: Whether the plan allows SAML single sign-on (wire name
+            ``canUseSAML``). Since 0.202.0.
+        credits_bundle: The AI credit bundle topped up every month; ``none`` is pay as you
+            go; None when AI usage is not billed or the server predates 0.202.0. A JSON
+            number the server sends stays an ``int`` (see ``BillingCreditsBundle``).
+        ai_credit_alert_threshold: Percentage (0-100) of AI credits left at which a
+            low-balance alert is sent; None when alerts are off. Since 0.202.0.
+        min_users: Fewest members the plan allows. Since 0.202.0.
+        max_users: Most members the plan allows. Since 0.202.0.
+        min_premium_sites: Fewest Premium sites the plan allows. Since 0.202.0.
+        max_premium_sites: Most Premium sites the plan allows. Since 0.202.0.
+        min_ultimate_sites: Fewest Ultimate sites the plan allows. Since 0.202.0.
+        max_ultimate_sites: Most Ultimate sites the plan allows. Since 0.202.0.
+        paid_members: Members paid for in the current subscription. Since 0.202.0.
+        paid_premium_sites: Premium sites paid for in the current subscription.
+            Since 0.202.0.
+        paid_ultimate_sites: Ultimate sites paid for in the current subscription.
+            Since 0.202.0.
+
+    The fields added in API 0.202.0 are optional here, though that version requires some,
+    because servers of earlier versions do not send them.
 
     """
 
@@ -137,6 +164,20 @@ class OrganizationBilling(GitBookModel):
     is_scheduled_to_cancel: bool
     pricing: OrganizationPricing
     usage_addons: Mapping[str, BillingMeterAddon] = attrs.field(hash=False)
+    can_checkout: bool | None = None
+    can_change_interval: bool | None = None
+    can_use_saml: bool | None = None
+    credits_bundle: BillingCreditsBundle | str | int | None = None
+    ai_credit_alert_threshold: float | None = None
+    min_users: float | None = None
+    max_users: float | None = None
+    min_premium_sites: float | None = None
+    max_premium_sites: float | None = None
+    min_ultimate_sites: float | None = None
+    max_ultimate_sites: float | None = None
+    paid_members: float | None = None
+    paid_premium_sites: float | None = None
+    paid_ultimate_sites: float | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -163,12 +204,14 @@ class OrganizationTrial(GitBookModel):
         status: Where the trial stands.
         end_date: When the trial ends or ended, if there was one.
         decision: What was chosen when the trial ended, if anything.
+        count: How many trials the organization has used (API 0.202.0 and later).
 
     """
 
     status: BillingTrialStatus | str
     end_date: datetime | None = None
     decision: BillingTrialDecision | str | None = None
+    count: int | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -176,11 +219,14 @@ class OrganizationBlocked(GitBookModel):
     """Present when the organization is blocked.
 
     Attributes:
-        reason: Why it is blocked.
+        reason: Why it is blocked: ``security`` in API 0.137.0, a short free text in newer
+            versions (so any string is kept).
+        source: Who blocked it (API 0.202.0 and later).
 
     """
 
     reason: OrganizationBlockReason | str
+    source: BlockSource | str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -209,13 +255,15 @@ class OrganizationPermissions(GitBookModel):
         own_team: The user owns a team.
         create_content: Create spaces and collections.
         create_open_api_spec: Create OpenAPI specifications (wire name ``createOpenAPISpec``).
-        ingest_conversations: Ingest conversations.
+        ingest_conversations: Ingest conversations. API 0.202.0 no longer sends it, so it
+            is None there.
         view_billing: See billing details.
         list_members: List members.
         list_teams: List teams.
         list_integrations: List integrations.
         list_installations: List integration installations.
         install_integration: Install integrations.
+        access: Open the organization in the GitBook app (API 0.202.0 and later).
 
     """
 
@@ -224,13 +272,15 @@ class OrganizationPermissions(GitBookModel):
     own_team: bool
     create_content: bool
     create_open_api_spec: bool
-    ingest_conversations: bool
     view_billing: bool
     list_members: bool
     list_teams: bool
     list_integrations: bool
     list_installations: bool
     install_integration: bool
+    # Required in API 0.137.0, gone in 0.202.0: optional so that newer servers still parse.
+    ingest_conversations: bool | None = None
+    access: bool | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -261,6 +311,10 @@ class Organization(GitBookModel):
         blocked: Block details, when it is blocked.
         internal_is_on_new_trial: Deprecated by GitBook; always true when present.
         internal_billing_migration: GitBook-internal pricing migration state.
+        audit_logs: Whether the organization's audit logs can be viewed now (API 0.202.0
+            and later).
+        merge_rules: How merging change requests is gated (required by API 0.202.0, absent
+            from earlier versions, hence optional).
 
     """
 
@@ -287,3 +341,5 @@ class Organization(GitBookModel):
     blocked: OrganizationBlocked | None = None
     internal_is_on_new_trial: bool | None = None
     internal_billing_migration: OrganizationBillingMigration | None = None
+    audit_logs: bool | None = None
+    merge_rules: MergeRulesStandaloneConfiguration | None = None
