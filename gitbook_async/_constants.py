@@ -34,3 +34,6 @@ ENTITY_ID_PATTERN: Final = re.compile(r"[a-zA-Z0-9_-]+")
 
 READ_CHUNK_BYTES: Final = 64 * 2**10
 """Chunk size used when streaming a response body of unknown length."""
+
+RECENT_CURSORS_KEPT: Final = 256
+"""Cursors a walk remembers exactly to catch a looping server at its first repeat."""

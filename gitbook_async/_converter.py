@@ -1,464 +1,84 @@
 """THE cattrs converter: wire JSON <-> models, strictly typed, forward compatible, with paths.
 
-Everything about the wire format lives here: the camelCase rule and its exceptions, strict
-primitives (cattrs would turn ``"false"`` into ``True``), timestamps, open enums, the unions
-of the spec, unknown fields and explicit nulls. Two converters share one configuration: a
-fast one without per-field error tracking, and a detailed one that is used only after the
-fast one failed, to name the JSON path of every bad value.
+The wire format is configured here, in one place, from its parts: the rename rule
+(``_wire_names``), the hooks for strict primitives, timestamps, open enums, containers and the
+spec's unions (``_hooks``), and the generated fast model hooks (``_fastpath``). Two converters
+share the configuration: a fast one, and a detailed one that runs only after the fast one
+failed, to name the JSON path of every bad value (``_error_paths``).
 """
 
 from __future__ import annotations
 
-import enum
-import functools
-import operator
-import re
-import types
-import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from types import MappingProxyType
-from typing import Any, Final, TypeVar, Union
+from typing import Any, Final, TypeVar
 
-import attrs
 from cattrs import Converter
-from cattrs.errors import (
-    AttributeValidationNote,
-    BaseValidationError,
-    ClassValidationError,
-    IterableValidationError,
-    IterableValidationNote,
-)
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from gitbook_async._errors import ResponseValidationError
+from gitbook_async._error_paths import error_paths, validation_error
+from gitbook_async._hooks import (
+    CONFIGURATION_PROPERTY_TYPES,
+    CREDITS_BUNDLE,
+    MERGE_RULE_TYPES,
+    MERGE_RULES_CONFIGURATION_TYPES,
+    Hooks,
+    is_homogeneous_tuple,
+    is_mapping,
+    is_model,
+    is_open_enum_union,
+    is_optional,
+    structure_bool,
+    structure_credits_bundle,
+    structure_datetime,
+    structure_float,
+    structure_int,
+    structure_str,
+    unstructure_datetime,
+    unstructure_factory,
+)
+from gitbook_async._wire_names import wire_name
 from gitbook_async.models import (
-    BillingCreditsBundle,
-    BooleanConfigurationProperty,
-    ButtonConfigurationProperty,
     ConfigurationProperty,
-    ContentSecurityPolicyDirectives,
-    CustomMergeRule,
     IntegrationConfiguration,
-    IntegrationConfigurationComponent,
-    IntegrationConfigurationSchema,
     IntegrationContentSecurityPolicy,
     MergeRule,
-    MergeRulesConfigurationNone,
-    MergeRulesConfigurationRules,
     MergeRulesStandaloneConfiguration,
-    NumberConfigurationProperty,
-    StringConfigurationProperty,
-    UsersMergeRule,
 )
-from gitbook_async.models._base import (
-    GitBookModel,
-    OpenEnum,
-    format_timestamp,
-    parse_timestamp,
-)
+from gitbook_async.models._base import OpenEnum
 
 __all__ = ["structure", "structure_response", "unstructure", "wire_name"]
 
 T = TypeVar("T")
 
-# Wire names that do not follow the snake_case -> camelCase rule, keyed by attribute name.
-_WIRE_NAME_EXCEPTIONS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "create_open_api_spec": "createOpenAPISpec",
-        "internal_is_on_new_trial": "internal_isOnNewTrial",
-        "internal_billing_migration": "internal_billingMigration",
-        "completion_url": "completion_url",
-        "callback_url": "callback_url",
-        "button_text": "button_text",
-        "plus_2024": "plus_2024",
-        "pro_2024": "pro_2024",
-        "can_use_saml": "canUseSAML",
-    }
-)
-# Classes whose wire keys are kebab-case (CSP directive names).
-_KEBAB_CASE_CLASSES: Final = frozenset({ContentSecurityPolicyDirectives})
-
-# ConfigurationProperty subclasses by their wire "type"; other types stay the base class.
-_CONFIGURATION_PROPERTY_TYPES: Final[Mapping[str, type[ConfigurationProperty]]] = MappingProxyType(
-    {
-        "string": StringConfigurationProperty,
-        "number": NumberConfigurationProperty,
-        "boolean": BooleanConfigurationProperty,
-        "button": ButtonConfigurationProperty,
-    }
-)
-
-# MergeRule subclasses by their wire "rule"; other rules (simple or newer) stay the base class.
-_MERGE_RULE_TYPES: Final[Mapping[str, type[MergeRule]]] = MappingProxyType(
-    {
-        "require_specific_reviewers": UsersMergeRule,
-        "require_one_of_specific_reviewers": UsersMergeRule,
-        "allow_bypass": UsersMergeRule,
-        "custom": CustomMergeRule,
-    }
-)
-# MergeRulesStandaloneConfiguration subclasses by their wire "type"; newer types stay the base.
-_MERGE_RULES_CONFIGURATION_TYPES: Final[Mapping[str, type[MergeRulesStandaloneConfiguration]]] = (
-    MappingProxyType({"rules": MergeRulesConfigurationRules, "none": MergeRulesConfigurationNone})
-)
-# The spec (0.202.0) declares BillingCreditsBundle a string but lists integer values: accept a
-# JSON number too, kept as int so that to_dict() gives back what the server sent.
-_CREDITS_BUNDLE: Final = BillingCreditsBundle | str | int
-
-_JSON_TYPE_NAMES: Final[Mapping[type, str]] = MappingProxyType(
-    {
-        dict: "object",
-        list: "array",
-        str: "string",
-        int: "number",
-        float: "number",
-        bool: "boolean",
-        type(None): "null",
-    }
-)
-
-
-def wire_name(cls: type, attribute: str) -> str:
-    """Return the JSON key of ``cls.attribute`` (the one rename rule of the SDK)."""
-    if cls in _KEBAB_CASE_CLASSES:
-        return attribute.replace("_", "-")
-    exception = _WIRE_NAME_EXCEPTIONS.get(attribute)
-    if exception is not None:
-        return exception
-    head, *rest = attribute.split("_")
-    return head + "".join(part.capitalize() for part in rest)
-
-
-def _json_type(value: object) -> str:
-    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
-
-
-def _mismatch(expected: str, value: object) -> TypeError:
-    shown = repr(value)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    return TypeError(f"expected {expected}, got {_json_type(value)} {shown}")
-
-
-# --- strict primitives --------------------------------------------------------------------
-
-
-def _structure_str(value: Any, _: type) -> str:
-    if isinstance(value, str):
-        return value
-    raise _mismatch("a string", value)
-
-
-def _structure_bool(value: Any, _: type) -> bool:
-    if value is True or value is False:
-        return value
-    raise _mismatch("a boolean", value)
-
-
-def _structure_int(value: Any, _: type) -> int:
-    if type(value) is int:
-        return value
-    raise _mismatch("an integer", value)
-
-
-def _structure_float(value: Any, _: type) -> float:
-    # An integral JSON number stays an int so that to_dict() gives back the same JSON.
-    value_type = type(value)
-    if value_type is float or value_type is int:
-        return value  # type: ignore[no-any-return]
-    raise _mismatch("a number", value)
-
-
-_CREDITS_BUNDLE_MEMBERS: Final = BillingCreditsBundle._value2member_map_
-
-
-def _structure_credits_bundle(value: Any, _: Any) -> BillingCreditsBundle | str | int:
-    if isinstance(value, str):
-        return _CREDITS_BUNDLE_MEMBERS.get(value, value)  # type: ignore[return-value]
-    if type(value) is int:
-        return value
-    raise _mismatch("a string or an integer (BillingCreditsBundle)", value)
-
-
-def _structure_datetime(value: Any, _: type) -> datetime:
-    if not isinstance(value, str):
-        raise _mismatch("an RFC 3339 date-time string", value)
-    return parse_timestamp(value)
-
-
-def _unstructure_datetime(value: datetime) -> str:
-    return format_timestamp(value)
-
-
-# --- unions, enums, containers ------------------------------------------------------------
-
-
-def _union_args(type_: Any) -> tuple[Any, ...]:
-    origin = typing.get_origin(type_)
-    if origin is Union or origin is types.UnionType:
-        return typing.get_args(type_)
-    return ()
-
-
-def _is_optional(type_: Any) -> bool:
-    return type(None) in _union_args(type_)
-
-
-def _is_open_enum_union(type_: Any) -> bool:
-    args = _union_args(type_)
-    return (
-        len(args) == 2
-        and str in args
-        and any(isinstance(a, type) and issubclass(a, OpenEnum) for a in args)
-    )
-
-
-def _is_homogeneous_tuple(type_: Any) -> bool:
-    args = typing.get_args(type_)
-    return typing.get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis
-
-
-def _is_mapping(type_: Any) -> bool:
-    return typing.get_origin(type_) is Mapping
-
-
-def _is_model(type_: Any) -> bool:
-    return isinstance(type_, type) and issubclass(type_, GitBookModel)
-
-
-def _attach_note(exc: Exception, note: str) -> Exception:
-    exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
-    return exc
-
-
-class _Hooks:
-    """Hook factories bound to one converter (fast or detailed)."""
-
-    def __init__(self, converter: Converter, *, detailed: bool) -> None:
-        self.converter = converter
-        self.detailed = detailed
-
-    def optional(self, type_: Any) -> Callable[[Any, Any], Any]:
-        rest = tuple(a for a in _union_args(type_) if a is not type(None))
-        inner_type = functools.reduce(operator.or_, rest)
-        inner = self.converter.get_structure_hook(inner_type)
-
-        def structure_optional(value: Any, _: Any) -> Any:
-            return None if value is None else inner(value, inner_type)
-
-        return structure_optional
-
-    def open_enum(self, type_: Any) -> Callable[[Any, Any], Any]:
-        enum_cls: type[enum.Enum] = next(
-            a for a in _union_args(type_) if isinstance(a, type) and issubclass(a, OpenEnum)
-        )
-        members = enum_cls._value2member_map_
-
-        def structure_open_enum(value: Any, _: Any) -> Any:
-            if isinstance(value, str):
-                return members.get(value, value)
-            raise _mismatch(f"a string ({enum_cls.__name__})", value)
-
-        return structure_open_enum
-
-    def tuple_of(self, type_: Any) -> Callable[[Any, Any], Any]:
-        item_type = typing.get_args(type_)[0]
-        item_hook = self.converter.get_structure_hook(item_type)
-        detailed = self.detailed
-
-        def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
-            if type(value) is not list:
-                raise _mismatch("an array", value)
-            if not detailed:
-                return tuple([item_hook(item, item_type) for item in value])
-            result, errors = [], []
-            for index, item in enumerate(value):
-                try:
-                    result.append(item_hook(item, item_type))
-                except Exception as exc:
-                    note = IterableValidationNote(f"item {index}", index, item_type)
-                    errors.append(_attach_note(exc, note))
-            if errors:
-                raise IterableValidationError("invalid array items", errors, type_)
-            return tuple(result)
-
-        return structure_tuple
-
-    def mapping_of(self, type_: Any) -> Callable[[Any, Any], Mapping[str, Any]]:
-        value_type = typing.get_args(type_)[1]
-        value_hook = self.converter.get_structure_hook(value_type)
-        detailed = self.detailed
-
-        def structure_mapping(value: Any, _: Any) -> Mapping[str, Any]:
-            if type(value) is not dict:
-                raise _mismatch("an object", value)
-            if not detailed:
-                return MappingProxyType({k: value_hook(v, value_type) for k, v in value.items()})
-            result, errors = {}, []
-            for key, item in value.items():
-                try:
-                    result[key] = value_hook(item, value_type)
-                except Exception as exc:
-                    note = IterableValidationNote(f"key {key!r}", key, value_type)
-                    errors.append(_attach_note(exc, note))
-            if errors:
-                raise IterableValidationError("invalid object values", errors, type_)
-            return MappingProxyType(result)
-
-        return structure_mapping
-
-    def model(self, cls: type[GitBookModel]) -> Callable[[Any, Any], Any]:
-        fields = [f for f in attrs.fields(cls) if f.init and f.name != "unknown_fields"]
-        renames: dict[str, Any] = {f.name: override(rename=wire_name(cls, f.name)) for f in fields}
-        generated = make_dict_structure_fn(
-            cls,
-            self.converter,
-            _cattrs_forbid_extra_keys=False,
-            _cattrs_detailed_validation=self.detailed,
-            unknown_fields=override(omit=True),
-            **renames,
-        )
-        known = frozenset(wire_name(cls, f.name) for f in fields)
-        optional = tuple(
-            wire_name(cls, f.name) for f in fields if f.default is None and _is_optional(f.type)
-        )
-        set_attribute = object.__setattr__
-
-        def structure_model(value: Any, _: Any) -> Any:
-            if type(value) is not dict:
-                raise _mismatch(f"an object ({cls.__name__})", value)
-            instance = generated(value, cls)
-            if not known.issuperset(value):
-                extra = {k: v for k, v in value.items() if k not in known}
-                set_attribute(instance, "unknown_fields", MappingProxyType(extra))
-            if optional and None in value.values():
-                nulls = frozenset(k for k in optional if k in value and value[k] is None)
-                if nulls:
-                    set_attribute(instance, "_wire_nulls", nulls)
-            return instance
-
-        return structure_model
-
-    def discriminated(
-        self, base: type[GitBookModel], key: str, subclasses: Mapping[str, type[GitBookModel]]
-    ) -> Callable[[Any, Any], Any]:
-        """Structure ``base`` as the subclass its ``key`` names, else as ``base`` itself.
-
-        A tag newer than this SDK (or a missing or non-string one) gives the base class,
-        which keeps the other fields as unknown ones, or reports the bad tag at its path.
-        """
-        # The base's own hook, not get_structure_hook(base): that would be this very hook.
-        plain = self.model(base)
-        hooks = {
-            tag: (self.converter.get_structure_hook(cls), cls) for tag, cls in subclasses.items()
-        }
-
-        def structure_discriminated(value: Any, _: Any) -> Any:
-            if type(value) is not dict:
-                raise _mismatch(f"an object ({base.__name__})", value)
-            tag = value.get(key)
-            found = hooks.get(tag) if isinstance(tag, str) else None
-            if found is None:
-                return plain(value, base)
-            hook, cls = found
-            return hook(value, cls)
-
-        return structure_discriminated
-
-    def integration_configuration(self, value: Any, _: Any) -> IntegrationConfiguration:
-        # oneOf by shape: a schema has an object "properties"; a component a "componentId"
-        # (an unknown "properties" field beside it that is no object does not make a schema).
-        if type(value) is not dict:
-            cls: type[GitBookModel] | None = None
-        elif type(value.get("properties")) is dict or (
-            "properties" in value and "componentId" not in value
-        ):
-            cls = IntegrationConfigurationSchema
-        elif "componentId" in value:
-            cls = IntegrationConfigurationComponent
-        else:
-            cls = None
-        if cls is None:
-            raise _mismatch(
-                "a configuration object with 'properties' (schema) or 'componentId' (component)",
-                value,
-            )
-        result: IntegrationConfiguration = self.converter.get_structure_hook(cls)(value, cls)
-        return result
-
-    def content_security_policy(self, value: Any, _: Any) -> IntegrationContentSecurityPolicy:
-        if isinstance(value, str):
-            return value
-        if type(value) is dict:
-            cls = ContentSecurityPolicyDirectives
-            result: ContentSecurityPolicyDirectives = self.converter.get_structure_hook(cls)(
-                value, cls
-            )
-            return result
-        raise _mismatch("a string or an object of CSP directives", value)
-
-
-def _unstructure_factory(converter: Converter) -> Callable[[Any], Callable[[Any], Any]]:
-    def model_unstructurer(cls: type[GitBookModel]) -> Callable[[Any], Any]:
-        fields = [f for f in attrs.fields(cls) if f.init and f.name != "unknown_fields"]
-        renames: dict[str, Any] = {f.name: override(rename=wire_name(cls, f.name)) for f in fields}
-        generated = make_dict_unstructure_fn(
-            cls,
-            converter,
-            _cattrs_omit_if_default=True,
-            unknown_fields=override(omit=True),
-            **renames,
-        )
-
-        def unstructure_model(instance: Any) -> dict[str, Any]:
-            if type(instance) is not cls:
-                # A field typed as a base class (MergeRulesStandaloneConfiguration) holding a
-                # subclass: unstructure what it is, not what the field says.
-                subclass_result: dict[str, Any] = converter.unstructure(instance)
-                return subclass_result
-            result = generated(instance)
-            if instance.unknown_fields:
-                result.update(instance.unknown_fields)
-            for key in instance._wire_nulls:
-                result[key] = None
-            return result
-
-        return unstructure_model
-
-    return model_unstructurer
-
 
 def _configure(converter: Converter, *, detailed: bool) -> None:
     """Register every hook; simple types first, then containers, then models and unions."""
-    hooks = _Hooks(converter, detailed=detailed)
-    converter.register_structure_hook(str, _structure_str)
-    converter.register_structure_hook(bool, _structure_bool)
-    converter.register_structure_hook(int, _structure_int)
-    converter.register_structure_hook(float, _structure_float)
-    converter.register_structure_hook(datetime, _structure_datetime)
-    converter.register_unstructure_hook(datetime, _unstructure_datetime)
+    hooks = Hooks(converter, detailed=detailed)
+    converter.register_structure_hook(str, structure_str)
+    converter.register_structure_hook(bool, structure_bool)
+    converter.register_structure_hook(int, structure_int)
+    converter.register_structure_hook(float, structure_float)
+    converter.register_structure_hook(datetime, structure_datetime)
+    converter.register_unstructure_hook(datetime, unstructure_datetime)
 
-    converter.register_structure_hook_factory(_is_optional, hooks.optional)
-    converter.register_structure_hook_factory(_is_homogeneous_tuple, hooks.tuple_of)
-    converter.register_structure_hook_factory(_is_mapping, hooks.mapping_of)
-    converter.register_structure_hook_factory(_is_open_enum_union, hooks.open_enum)
-    converter.register_structure_hook_factory(_is_model, hooks.model)
-    converter.register_structure_hook_func(
-        lambda t: t == _CREDITS_BUNDLE, _structure_credits_bundle
-    )
+    converter.register_structure_hook_factory(is_optional, hooks.optional)
+    converter.register_structure_hook_factory(is_homogeneous_tuple, hooks.tuple_of)
+    converter.register_structure_hook_factory(is_mapping, hooks.mapping_of)
+    converter.register_structure_hook_factory(is_open_enum_union, hooks.open_enum)
+    converter.register_structure_hook_factory(is_model, hooks.model)
+    converter.register_structure_hook_func(lambda t: t == CREDITS_BUNDLE, structure_credits_bundle)
     # Predicates, not register_structure_hook(cls): that one also catches subclasses.
     converter.register_structure_hook_func(
         lambda t: t is ConfigurationProperty,
-        hooks.discriminated(ConfigurationProperty, "type", _CONFIGURATION_PROPERTY_TYPES),
+        hooks.discriminated(ConfigurationProperty, "type", CONFIGURATION_PROPERTY_TYPES),
     )
     converter.register_structure_hook_func(
-        lambda t: t is MergeRule, hooks.discriminated(MergeRule, "rule", _MERGE_RULE_TYPES)
+        lambda t: t is MergeRule, hooks.discriminated(MergeRule, "rule", MERGE_RULE_TYPES)
     )
     converter.register_structure_hook_func(
         lambda t: t is MergeRulesStandaloneConfiguration,
         hooks.discriminated(
-            MergeRulesStandaloneConfiguration, "type", _MERGE_RULES_CONFIGURATION_TYPES
+            MergeRulesStandaloneConfiguration, "type", MERGE_RULES_CONFIGURATION_TYPES
         ),
     )
     converter.register_structure_hook_func(
@@ -471,9 +91,9 @@ def _configure(converter: Converter, *, detailed: bool) -> None:
     # to_dict() gives plain JSON types: a member becomes its str value (cattrs would keep it,
     # as it keeps every str subclass). By class, so that it also wins over str's hook.
     converter.register_unstructure_hook(OpenEnum, _unstructure_open_enum)
-    converter.register_unstructure_hook_factory(_is_homogeneous_tuple, lambda _: _unstructure_seq)
-    converter.register_unstructure_hook_factory(_is_mapping, lambda _: _unstructure_mapping)
-    converter.register_unstructure_hook_factory(_is_model, _unstructure_factory(converter))
+    converter.register_unstructure_hook_factory(is_homogeneous_tuple, lambda _: _unstructure_seq)
+    converter.register_unstructure_hook_factory(is_mapping, lambda _: _unstructure_mapping)
+    converter.register_unstructure_hook_factory(is_model, unstructure_factory(converter))
 
 
 def _unstructure_open_enum(member: OpenEnum) -> str:
@@ -548,68 +168,6 @@ def structure_response(data: Any, type_: Any, *, endpoint: str) -> Any:
     try:
         result = _CONVERTERS.detailed.structure(data, type_)
     except Exception as exc:  # any failure, cattrs' or a hook's, becomes our own error
-        errors = tuple(_error_paths(exc, ""))
-        raise _validation_error(endpoint, errors) from None
+        errors = tuple(error_paths(exc, ""))
+        raise validation_error(endpoint, errors) from None
     return result  # pragma: no cover - the fast path failed but the detailed one did not
-
-
-def _validation_error(
-    endpoint: str, errors: tuple[tuple[str, str], ...]
-) -> ResponseValidationError:
-    shown = "; ".join(f"{path or '<root>'}: {problem}" for path, problem in errors[:5])
-    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-    message = (
-        f"{endpoint} returned data that does not match the GitBook API schema: {shown}{more}. "
-        "This is a server-side or SDK-version mismatch; please report it with this message."
-    )
-    return ResponseValidationError(message, endpoint=endpoint, errors=errors)
-
-
-_IDENTIFIER: Final = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*")
-
-
-def _join_key(path: str, key: str) -> str:
-    if _IDENTIFIER.fullmatch(key):
-        return f"{path}.{key}" if path else key
-    return f"{path}[{key!r}]"
-
-
-def _error_paths(exc: BaseException, path: str) -> list[tuple[str, str]]:
-    """Flatten a cattrs validation error tree into (wire JSON path, problem) pairs."""
-    if isinstance(exc, ClassValidationError):
-        found: list[tuple[str, str]] = []
-        for sub in exc.exceptions:
-            attribute = _find_note(sub, AttributeValidationNote)
-            if attribute is None:
-                found.extend(_error_paths(sub, path))
-            else:
-                key = wire_name(exc.cl, attribute.name)
-                found.extend(_error_paths(sub, _join_key(path, key)))
-        return found
-    if isinstance(exc, IterableValidationError):
-        found = []
-        for sub in exc.exceptions:
-            item = _find_note(sub, IterableValidationNote)
-            if item is None:
-                found.extend(_error_paths(sub, path))
-            elif isinstance(item.index, int):
-                found.extend(_error_paths(sub, f"{path}[{item.index}]"))
-            else:
-                found.extend(_error_paths(sub, _join_key(path, str(item.index))))
-        return found
-    if isinstance(exc, BaseValidationError):  # pragma: no cover - cattrs adds no other kinds
-        return [p for sub in exc.exceptions for p in _error_paths(sub, path)]
-    return [(path, _describe(exc))]
-
-
-def _find_note(exc: BaseException, kind: type[T]) -> T | None:
-    for note in getattr(exc, "__notes__", ()):
-        if isinstance(note, kind):
-            return note
-    return None
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, KeyError):
-        return "required field is missing"
-    return str(exc) or type(exc).__name__

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import collections
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
@@ -18,6 +19,7 @@ from typing import Final, Generic, TypeVar
 import attrs
 
 from gitbook_async._closing import AsyncClosing
+from gitbook_async._constants import RECENT_CURSORS_KEPT
 from gitbook_async._errors import InvalidArgumentError, PaginationError
 
 __all__ = ["AsyncItemIterator", "AsyncPageIterator", "AsyncPaginator", "Page"]
@@ -94,6 +96,39 @@ class Page(Generic[T]):
         return _encode_position(server_cursor, skip + max(consumed, 0))
 
 
+class _CursorHistory:
+    """Tells whether a cursor repeats one the walk already used, in constant memory.
+
+    The last ``RECENT_CURSORS_KEPT`` cursors are remembered exactly, so a loop of up to that
+    many pages is caught at its first repeat; a longer loop is caught by Brent's cycle
+    detection within three turns of it. A walk of a million pages stays flat in memory.
+    """
+
+    def __init__(self, start: str | None) -> None:
+        self._recent: collections.deque[str] = collections.deque(maxlen=RECENT_CURSORS_KEPT)
+        self._recent_set: set[str] = set()
+        self._tortoise = start
+        self._power = self._steps = 1
+        if start is not None:
+            self._remember(start)
+
+    def repeats(self, cursor: str) -> bool:
+        """Record ``cursor``; return True if the walk has been there before."""
+        if cursor in self._recent_set or cursor == self._tortoise:
+            return True
+        self._remember(cursor)
+        if self._steps == self._power:
+            self._tortoise, self._power, self._steps = cursor, self._power * 2, 0
+        self._steps += 1
+        return False
+
+    def _remember(self, cursor: str) -> None:
+        if len(self._recent) == self._recent.maxlen:
+            self._recent_set.discard(self._recent[0])
+        self._recent.append(cursor)
+        self._recent_set.add(cursor)
+
+
 class _Walk(Generic[T]):
     """The state of one walk: which cursor comes next and how many items are still wanted.
 
@@ -107,7 +142,7 @@ class _Walk(Generic[T]):
         self.fetch_page = fetch_page
         self.position: _Position = _decode_position(start_page)
         start_cursor = self.position[0]
-        self.seen_cursors: set[str] = set() if start_cursor is None else {start_cursor}
+        self.cursors = _CursorHistory(start_cursor)
         self.items_wanted = max_items
         self.exhausted = max_items == 0
         self.pending_error: PaginationError | None = None
@@ -134,14 +169,13 @@ class _Walk(Generic[T]):
         if cursor is None:
             self.exhausted = True
         elif not self.exhausted:
-            if cursor == "" or cursor in self.seen_cursors:
+            if cursor == "" or self.cursors.repeats(cursor):
                 # This page's items are new: yield them, then stop the walk.
                 self.pending_error = PaginationError(
                     f"the server returned the cursor {cursor!r} twice; stopping instead of "
                     "looping forever. Restart the walk, and report it if it persists.",
                     cursor=cursor,
                 )
-            self.seen_cursors.add(cursor)
             self.position = (cursor, 0)
         return Page(
             items=items,

@@ -31,6 +31,7 @@ from gitbook_async import (
     StringConfigurationProperty,
     structure,
 )
+from gitbook_async._converter import _CONVERTERS
 from gitbook_async.testing import make_integration, make_organization
 from tools.spec_schemas import json_equal
 
@@ -334,3 +335,19 @@ def test_structuring_does_not_mutate_the_input() -> None:
     before = copy.deepcopy(data)
     structure(data, Integration)
     assert data == before
+
+
+@pytest.mark.parametrize("path", PAYLOAD_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_fast_path_accepts_every_valid_payload_and_agrees(path: Path) -> None:
+    """The generated fast path parses valid data itself (no silent fallback) and agrees."""
+    payload = json.loads(path.read_text())
+    fast = _CONVERTERS.fast.structure(payload, _root_type(path))
+    detailed = _CONVERTERS.detailed.structure(payload, _root_type(path))
+    assert fast == detailed
+    assert json_equal(_unstructure(fast), payload)
+
+
+def test_fast_path_accepts_the_fake_servers_integrations() -> None:
+    """The demo data (every field filled) takes the fast path too."""
+    page = {"items": [_integration(), make_integration("github")], "count": 2}
+    assert _CONVERTERS.fast.structure(page, IntegrationList).items[1].name == "github"

@@ -530,3 +530,28 @@ async def test_cancelling_a_consumer_busy_with_a_page_cancels_the_prefetch() -> 
         await consumer
     assert fetch.cancelled == ["c2"]
     await assert_no_other_task()
+
+
+def test_cursor_history_catches_short_and_long_loops_in_constant_memory() -> None:
+    """Recent repeats are caught at once; a loop longer than the exact window is caught
+    within three turns; memory stays bounded."""
+    from gitbook_async._constants import RECENT_CURSORS_KEPT
+    from gitbook_async._pagination import _CursorHistory
+
+    history = _CursorHistory(None)
+    assert not any(history.repeats(f"c{i}") for i in range(10))
+    assert history.repeats("c3")
+
+    loop_length = RECENT_CURSORS_KEPT * 3
+    history = _CursorHistory("start")
+    steps = 0
+    for steps in range(1, loop_length * 4):
+        if history.repeats(f"c{steps % loop_length}"):
+            break
+    else:
+        pytest.fail("a long loop was never detected")
+    assert steps <= loop_length * 3
+    assert len(history._recent_set) <= RECENT_CURSORS_KEPT
+
+    history = _CursorHistory(None)
+    assert not any(history.repeats(f"unique-{i}") for i in range(10_000))

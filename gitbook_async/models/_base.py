@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+import sys
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
@@ -78,6 +79,11 @@ _RFC3339: Final = re.compile(
 )
 
 
+# From 3.11 on, the C parser reads every RFC 3339 form the regex admits (Z, any fraction
+# length) and is about twice as fast as building the datetime from the regex groups.
+_FROMISOFORMAT_READS_RFC3339: Final = sys.version_info >= (3, 11)
+
+
 def parse_timestamp(text: str) -> datetime:
     """Parse an RFC 3339 timestamp into an aware datetime that keeps its wire text.
 
@@ -91,6 +97,16 @@ def parse_timestamp(text: str) -> datetime:
     match = _RFC3339.fullmatch(text)
     if match is None:
         raise ValueError(f"expected an RFC 3339 date-time, got {text!r}")
+    if _FROMISOFORMAT_READS_RFC3339:
+        try:
+            value = _WireDatetime.fromisoformat(text)
+        except ValueError:
+            pass  # e.g. a lower-case "z": the general path below reads it
+        else:
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=timezone.utc)
+            value.wire = text
+            return value
     year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
     if zulu or sign is None:
         tz = timezone.utc

@@ -1,0 +1,81 @@
+"""Flatten cattrs' validation error trees into (wire JSON path, problem) pairs."""
+
+from __future__ import annotations
+
+import re
+from typing import Final, TypeVar
+
+from cattrs.errors import (
+    AttributeValidationNote,
+    BaseValidationError,
+    ClassValidationError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+
+from gitbook_async._errors import ResponseValidationError
+from gitbook_async._wire_names import wire_name
+
+__all__ = ["error_paths", "validation_error"]
+
+T = TypeVar("T")
+
+
+def validation_error(endpoint: str, errors: tuple[tuple[str, str], ...]) -> ResponseValidationError:
+    shown = "; ".join(f"{path or '<root>'}: {problem}" for path, problem in errors[:5])
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    message = (
+        f"{endpoint} returned data that does not match the GitBook API schema: {shown}{more}. "
+        "This is a server-side or SDK-version mismatch; please report it with this message."
+    )
+    return ResponseValidationError(message, endpoint=endpoint, errors=errors)
+
+
+_IDENTIFIER: Final = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*")
+
+
+def _join_key(path: str, key: str) -> str:
+    if _IDENTIFIER.fullmatch(key):
+        return f"{path}.{key}" if path else key
+    return f"{path}[{key!r}]"
+
+
+def error_paths(exc: BaseException, path: str) -> list[tuple[str, str]]:
+    """Flatten a cattrs validation error tree into (wire JSON path, problem) pairs."""
+    if isinstance(exc, ClassValidationError):
+        found: list[tuple[str, str]] = []
+        for sub in exc.exceptions:
+            attribute = _find_note(sub, AttributeValidationNote)
+            if attribute is None:
+                found.extend(error_paths(sub, path))
+            else:
+                key = wire_name(exc.cl, attribute.name)
+                found.extend(error_paths(sub, _join_key(path, key)))
+        return found
+    if isinstance(exc, IterableValidationError):
+        found = []
+        for sub in exc.exceptions:
+            item = _find_note(sub, IterableValidationNote)
+            if item is None:
+                found.extend(error_paths(sub, path))
+            elif isinstance(item.index, int):
+                found.extend(error_paths(sub, f"{path}[{item.index}]"))
+            else:
+                found.extend(error_paths(sub, _join_key(path, str(item.index))))
+        return found
+    if isinstance(exc, BaseValidationError):  # pragma: no cover - cattrs adds no other kinds
+        return [p for sub in exc.exceptions for p in error_paths(sub, path)]
+    return [(path, _describe(exc))]
+
+
+def _find_note(exc: BaseException, kind: type[T]) -> T | None:
+    for note in getattr(exc, "__notes__", ()):
+        if isinstance(note, kind):
+            return note
+    return None
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, KeyError):
+        return "required field is missing"
+    return str(exc) or type(exc).__name__
