@@ -16,8 +16,7 @@ from benchmarks.prefetch import CALLER_WORK, DEFAULT_PAGE_SIZE
 from benchmarks.prefetch import TARGET as PREFETCH_TARGET
 from benchmarks.profile_parse import Findings
 from benchmarks.walk import ITEMS
-
-_CURSORS_MIB: Final = 0.16  # seen_cursors after 1,000 pages of the fake (measured once)
+from gitbook_async._constants import RECENT_CURSORS_KEPT
 
 Rows = Mapping[str, Comparison]
 Analysis = Callable[[Rows, "Findings | None"], str]
@@ -92,13 +91,14 @@ def _walk(rows: Rows, findings: Findings | None) -> str:
             f"would have to shrink about {extra / max(budget, 1e-9):.0f}x."
         )
         if findings is not None:
-            init = findings.init_us["frozen, slots (as shipped)"]
             instances = findings.init_us["instances per item"]
             text.append(
-                f" No tuning of the hooks gets there: the {instances:.0f}"
-                f" frozen model instances per item cost {init:.0f} µs in `__init__` alone, and the "
-                f"owner `Organization` takes {findings.owner_us / findings.structure_us:.0%} of "
-                "the time (see *Where structuring time goes*)."
+                " The parse path is already tuned (generated per-class hooks that check "
+                f"primitives inline and fill the {instances:.0f} frozen instances per item "
+                "through their slots, bypassing `__init__`: about 145 to about 78 µs per item, "
+                "measured with `benchmarks.profile_parse` before and after), and the owner "
+                f"`Organization` still takes {findings.owner_us / findings.structure_us:.0%} "
+                "of the time (see *Where structuring time goes*)."
             )
         pydantic = rows.get("2")
         compiled = (
@@ -276,24 +276,20 @@ def _memory(rows: Rows, findings: Findings | None) -> str:
         "100-item pages would not fit the time budget). Items are not held: the difference, "
         f"{growth:.0f} KiB, does not grow with the items walked."
     ]
+    text.append(
+        " The paginator's loop detection is bounded: it remembers the last "
+        f"{RECENT_CURSORS_KEPT} cursors exactly and catches longer loops with Brent's cycle "
+        "detection, so nothing in the SDK grows with the walk's length (before this, keeping "
+        "every cursor cost ~165 bytes per page, ~160 KiB here). What remains of the difference "
+        "is the walk's working set above the 10-page baseline (a 10-page walk ends before "
+        "every buffer and free list reaches its steady size: CPython keeps freed tuples and "
+        "dicts for reuse, capped per size)."
+    )
     if not row.met:
-        bounded = (row.subject.median - _CURSORS_MIB) / row.baseline.median
         text.append(
-            " Where it comes from (investigated once while writing this page, same walks, "
-            "collector off): ~160 KiB is the paginator's loop detection — `_Walk.seen_cursors` "
-            "keeps every cursor of the walk, ~165 bytes per page, the only thing here that "
-            "grows with the walk's length; the rest, ~380 KiB more than after 10 pages, is "
-            "CPython's free lists (mostly tuples of every length, kept for reuse as the walk "
-            "frees them, capped per size, emptied by full collections): after the 1,000-page "
-            "walk 450 KiB were still allocated with nothing reachable, and `gc.collect()` "
-            "freed 427 KiB of it while finding 0 unreachable objects — no reference cycles, no "
-            "items kept. What it would take: bounded loop detection in "
-            "`gitbook_async/_pagination.py` (Brent's cycle detection keeps one cursor and a "
-            "counter, or keep the last few cursors) makes the walk O(1) in memory, which "
-            f"alone brings this ratio to about {bounded:.1f}x;"
-            " the free lists are the interpreter's and stop growing at their caps, so with "
-            "realistic pages the ratio shrinks (at 100 integrations a page, ~4 MiB each, the "
-            "same 0.5 MiB would be ~1.1x — estimated, not measured: 100,000 integrations under "
+            " What it would take: nothing the SDK holds; with realistic pages the same "
+            "fixed overhead is a smaller share (at 100 integrations a page, ~4 MiB each, it "
+            "would be about 1.02x — estimated, not measured: 100,000 integrations under "
             "`tracemalloc` do not fit the time budget)."
         )
     return "".join(text)
@@ -319,10 +315,7 @@ def _imports(rows: Rows, findings: Findings | None) -> str:
 
 
 def proposals(findings: Findings) -> list[str]:
-    """Optimisations of the parse path, sized by this run's measurements (for the lead).
-
-    ``gitbook_async/_converter.py`` and the models are left unchanged by the benchmarks.
-    """
+    """Optimisations of the parse path, sized by this run's measurements."""
     f = findings
     shipped = f.init_us["frozen, slots (as shipped)"]
     mutable = f.init_us["not frozen, slots"]
@@ -332,14 +325,11 @@ def proposals(findings: Findings) -> list[str]:
     return [
         "Proposals, largest first (µs per integration, from the measurements above):",
         "",
-        f"1. **Model `__init__` ({shipped:.0f} µs, {shipped / f.structure_us:.0%}).** attrs' "
-        "frozen slotted `__init__` sets each field with `object.__setattr__`. The same "
-        f"classes not frozen take {mutable:.0f} µs, frozen without slots {dict_based:.0f} µs "
-        "(attrs then writes the instance `__dict__` directly; about 90 bytes more per "
-        "instance, ~3 KB per integration). Freezing is part of the SDK's contract, so the "
-        "candidate is `slots=False` on the models, or a converter that fills a frozen "
-        "dict-based instance's `__dict__` in one step. Measure with this script before and "
-        "after.",
+        f"1. **Model construction (done).** attrs' frozen slotted `__init__` sets each field "
+        f"with `object.__setattr__`: {shipped:.0f} µs per integration when models are built "
+        f"through it (not frozen: {mutable:.0f} µs; frozen without slots: {dict_based:.0f} "
+        "µs). The SDK's generated fast-path hooks (`gitbook_async/_fastpath.py`) skip it and "
+        "fill each instance through its slot descriptors, with the strict type checks inline.",
         f"2. **The owner `Organization` ({f.owner_us:.0f} µs, "
         f"{f.owner_us / f.structure_us:.0%}).** Most integrations in a listing are typically "
         "published by a handful of organizations (GitBook itself for most), with "
@@ -349,9 +339,8 @@ def proposals(findings: Findings) -> list[str]:
         "would let a payload that fails strict validation reuse a valid model. Lazily "
         "structured `owner` (on first access) would skip it for callers that never read it.",
         f"3. **Hook calls (~{hooks:.0f} µs).** {f.calls_per_item:.0f} Python calls per "
-        f"integration at ~{f.call_cost_ns:.0f} ns each: generating per-class structure code "
-        "that inlines the strict checks (`type(v) is str`) instead of calling a hook per "
-        "field saves at most this. Low priority.",
+        f"integration at ~{f.call_cost_ns:.0f} ns each remain (nested models, timestamps, "
+        "discriminated unions); inlining more of them saves at most this. Low priority.",
         f"4. **Garbage collection ({gc_share:.0%} of structuring here).** Structuring "
         "allocates ~38 tracked objects per integration; not something the SDK should "
         "change (callers can tune `gc`), listed to size it.",

@@ -37,6 +37,10 @@ TOP: Final = 15
 _KINDS: Final[Sequence[tuple[str, Callable[[str, str], bool]]]] = (
     ("attrs __init__ (frozen: object.__setattr__ per field)", lambda f, n: "<attrs generated" in f),
     ("cattrs generated per-class structure fns", lambda f, n: "<cattrs generated" in f),
+    (
+        "SDK generated fast-path model hooks (inline checks, slot filling)",
+        lambda f, n: "<gitbook_async fast structure" in f,
+    ),
     ("SDK model hook (type check, unknown fields, nulls)", lambda f, n: n == "structure_model"),
     ("SDK optional/union wrappers", lambda f, n: n in {"structure_optional", "structure_union"}),
     (
@@ -48,13 +52,11 @@ _KINDS: Final[Sequence[tuple[str, Callable[[str, str], bool]]]] = (
     ),
     (
         "SDK strict primitives",
-        lambda f, n: (
-            n in {"_structure_str", "_structure_bool", "_structure_int", "_structure_float"}
-        ),
+        lambda f, n: n in {"structure_str", "structure_bool", "structure_int", "structure_float"},
     ),
     ("SDK open enums", lambda f, n: n == "structure_open_enum"),
     ("timestamps (regex + datetime)", lambda f, n: "timestamp" in n or "datetime" in n.lower()),
-    ("SDK discriminated unions (properties, configurations, CSP)", lambda f, n: "_converter" in f),
+    ("SDK discriminated unions (properties, configurations, CSP)", lambda f, n: "_hooks" in f),
     ("built-ins (isinstance, set/dict methods, setattr, ...)", lambda f, n: f == "~"),
 )
 
