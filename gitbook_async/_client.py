@@ -6,12 +6,12 @@ import enum
 import math
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from types import TracebackType
 from typing import Any, TypeVar
 
 import aiohttp
 
 from gitbook_async._batch import SpaceResults
+from gitbook_async._closing import AsyncClosing
 from gitbook_async._config import RateLimit, RetryPolicy
 from gitbook_async._constants import (
     BASE_URL_ENV_VAR,
@@ -38,7 +38,7 @@ class _State(enum.Enum):
     CLOSED = "closed"
 
 
-class GitBookClient:
+class GitBookClient(AsyncClosing):
     """An async client for GitBook's space integrations API.
 
     Create one per application (or batch job) and share it: it holds a connection pool.
@@ -196,14 +196,6 @@ class GitBookClient:
         self._check_usable()
         self._transport.ensure_open()
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         token = "set" if self._token else "missing"
