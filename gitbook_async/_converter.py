@@ -22,11 +22,6 @@ from gitbook_async._hooks import (
     MERGE_RULE_TYPES,
     MERGE_RULES_CONFIGURATION_TYPES,
     Hooks,
-    is_homogeneous_tuple,
-    is_mapping,
-    is_model,
-    is_open_enum_union,
-    is_optional,
     structure_bool,
     structure_credits_bundle,
     structure_datetime,
@@ -35,6 +30,13 @@ from gitbook_async._hooks import (
     structure_str,
     unstructure_datetime,
     unstructure_factory,
+)
+from gitbook_async._type_shapes import (
+    is_homogeneous_tuple,
+    is_mapping,
+    is_model,
+    is_open_enum_union,
+    is_optional,
 )
 from gitbook_async._wire_names import wire_name
 from gitbook_async.models import (

@@ -22,8 +22,9 @@ from typing import Any, Final
 import attrs
 from cattrs import Converter
 
+from gitbook_async._type_shapes import open_enum_of, without_none
 from gitbook_async._wire_names import wire_name
-from gitbook_async.models._base import EMPTY_FIELDS, GitBookModel, OpenEnum
+from gitbook_async.models._base import EMPTY_FIELDS, GitBookModel
 
 __all__ = ["FastPathInvalid", "make_fast_model_hook"]
 
@@ -47,28 +48,6 @@ _PRIMITIVE_CHECKS: Final[Mapping[type, str]] = MappingProxyType(
 )
 
 
-def _without_none(type_: Any) -> tuple[Any, bool]:
-    """Split ``X | None`` into (X, True); other types give (type_, False)."""
-    args = typing.get_args(type_)
-    if type(None) not in args:
-        return type_, False
-    rest = [a for a in args if a is not type(None)]
-    if len(rest) == 1:
-        return rest[0], True
-    union: Any = rest[0]
-    for member in rest[1:]:
-        union = union | member
-    return union, True
-
-
-def _open_enum(type_: Any) -> type[OpenEnum] | None:
-    args = typing.get_args(type_)
-    if len(args) != 2 or str not in args:
-        return None
-    enums = [a for a in args if isinstance(a, type) and issubclass(a, OpenEnum)]
-    return enums[0] if enums else None
-
-
 def _string_items(type_: Any) -> tuple[bool, Mapping[str, Any] | None]:
     """Tell whether ``type_`` is ``tuple[str, ...]`` or ``tuple[E | str, ...]``.
 
@@ -80,7 +59,7 @@ def _string_items(type_: Any) -> tuple[bool, Mapping[str, Any] | None]:
         return False, None
     if args[0] is str:
         return True, None
-    enum_cls = _open_enum(args[0])
+    enum_cls = open_enum_of(args[0])
     return (enum_cls is not None), (enum_cls._value2member_map_ if enum_cls else None)
 
 
@@ -109,7 +88,7 @@ def make_fast_model_hook(cls: type[GitBookModel], converter: Converter) -> Struc
     ]
     for index, field in enumerate(fields):
         key = wire_name(cls, field.name)
-        value_type, nullable = _without_none(field.type)
+        value_type, nullable = without_none(field.type)
         required = field.default is attrs.NOTHING
         namespace[f"_set{index}"] = getattr(cls, field.name).__set__
         if required:
@@ -124,7 +103,7 @@ def make_fast_model_hook(cls: type[GitBookModel], converter: Converter) -> Struc
             if not required:
                 body.append(indent + "seen += 1")
         check = _PRIMITIVE_CHECKS.get(value_type)
-        enum_cls = _open_enum(value_type)
+        enum_cls = open_enum_of(value_type)
         strings, members = _string_items(value_type)
         if strings:
             # Lists of strings (ids, URLs, scopes) are the most common arrays: check them in C.

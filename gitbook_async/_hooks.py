@@ -6,15 +6,11 @@ generated one of ``_fastpath``.
 
 from __future__ import annotations
 
-import enum
-import functools
-import operator
-import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Final, Union
+from typing import Any, Final
 
 import attrs
 from cattrs import Converter
@@ -22,6 +18,7 @@ from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from gitbook_async._fastpath import make_fast_model_hook
+from gitbook_async._type_shapes import is_optional, open_enum_of, without_none
 from gitbook_async._wire_names import wire_name
 from gitbook_async.models import (
     BillingCreditsBundle,
@@ -42,7 +39,7 @@ from gitbook_async.models import (
     StringConfigurationProperty,
     UsersMergeRule,
 )
-from gitbook_async.models._base import GitBookModel, OpenEnum, format_timestamp, parse_timestamp
+from gitbook_async.models._base import GitBookModel, format_timestamp, parse_timestamp
 
 __all__ = [
     "CONFIGURATION_PROPERTY_TYPES",
@@ -50,11 +47,6 @@ __all__ = [
     "MERGE_RULES_CONFIGURATION_TYPES",
     "MERGE_RULE_TYPES",
     "Hooks",
-    "is_homogeneous_tuple",
-    "is_mapping",
-    "is_model",
-    "is_open_enum_union",
-    "is_optional",
     "structure_bool",
     "structure_credits_bundle",
     "structure_datetime",
@@ -169,39 +161,6 @@ def unstructure_datetime(value: datetime) -> str:
 # --- unions, enums, containers ------------------------------------------------------------
 
 
-def _union_args(type_: Any) -> tuple[Any, ...]:
-    origin = typing.get_origin(type_)
-    if origin is Union or origin is types.UnionType:
-        return typing.get_args(type_)
-    return ()
-
-
-def is_optional(type_: Any) -> bool:
-    return type(None) in _union_args(type_)
-
-
-def is_open_enum_union(type_: Any) -> bool:
-    args = _union_args(type_)
-    return (
-        len(args) == 2
-        and str in args
-        and any(isinstance(a, type) and issubclass(a, OpenEnum) for a in args)
-    )
-
-
-def is_homogeneous_tuple(type_: Any) -> bool:
-    args = typing.get_args(type_)
-    return typing.get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis
-
-
-def is_mapping(type_: Any) -> bool:
-    return typing.get_origin(type_) is Mapping
-
-
-def is_model(type_: Any) -> bool:
-    return isinstance(type_, type) and issubclass(type_, GitBookModel)
-
-
 def _attach_note(exc: Exception, note: str) -> Exception:
     exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
     return exc
@@ -215,8 +174,7 @@ class Hooks:
         self.detailed = detailed
 
     def optional(self, type_: Any) -> Callable[[Any, Any], Any]:
-        rest = tuple(a for a in _union_args(type_) if a is not type(None))
-        inner_type = functools.reduce(operator.or_, rest)
+        inner_type, _ = without_none(type_)
         inner = self.converter.get_structure_hook(inner_type)
 
         def structure_optional(value: Any, _: Any) -> Any:
@@ -225,9 +183,8 @@ class Hooks:
         return structure_optional
 
     def open_enum(self, type_: Any) -> Callable[[Any, Any], Any]:
-        enum_cls: type[enum.Enum] = next(
-            a for a in _union_args(type_) if isinstance(a, type) and issubclass(a, OpenEnum)
-        )
+        enum_cls = open_enum_of(type_)
+        assert enum_cls is not None  # registered for open enum unions only
         members = enum_cls._value2member_map_
 
         def structure_open_enum(value: Any, _: Any) -> Any:

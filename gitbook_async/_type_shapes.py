@@ -1,0 +1,78 @@
+"""Questions about model field types (``X | None``, ``E | str``, ``tuple[X, ...]``, ...).
+
+Shared by the converter's hooks and the generated fast path, which must read field types
+the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, Union
+
+from gitbook_async.models._base import GitBookModel, OpenEnum
+
+__all__ = [
+    "is_homogeneous_tuple",
+    "is_mapping",
+    "is_model",
+    "is_open_enum_union",
+    "is_optional",
+    "open_enum_of",
+    "union_args",
+    "without_none",
+]
+
+
+def union_args(type_: Any) -> tuple[Any, ...]:
+    """Return the members of a union type (``Union`` or ``X | Y``); () for other types."""
+    origin = typing.get_origin(type_)
+    if origin is Union or origin is types.UnionType:
+        return typing.get_args(type_)
+    return ()
+
+
+def is_optional(type_: Any) -> bool:
+    """Whether ``type_`` admits None."""
+    return type(None) in union_args(type_)
+
+
+def without_none(type_: Any) -> tuple[Any, bool]:
+    """Split ``X | None`` into (X, True); other types give (type_, False)."""
+    if not is_optional(type_):
+        return type_, False
+    rest = [a for a in union_args(type_) if a is not type(None)]
+    return functools.reduce(operator.or_, rest), True
+
+
+def open_enum_of(type_: Any) -> type[OpenEnum] | None:
+    """For ``E | str`` (an open enum field) give E; None for other types."""
+    args = union_args(type_)
+    if len(args) != 2 or str not in args:
+        return None
+    enums = [a for a in args if isinstance(a, type) and issubclass(a, OpenEnum)]
+    return enums[0] if enums else None
+
+
+def is_open_enum_union(type_: Any) -> bool:
+    """Whether ``type_`` is ``E | str`` for an open enum E."""
+    return open_enum_of(type_) is not None
+
+
+def is_homogeneous_tuple(type_: Any) -> bool:
+    """Whether ``type_`` is ``tuple[X, ...]``."""
+    args = typing.get_args(type_)
+    return typing.get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def is_mapping(type_: Any) -> bool:
+    """Whether ``type_`` is ``Mapping[K, V]``."""
+    return typing.get_origin(type_) is Mapping
+
+
+def is_model(type_: Any) -> bool:
+    """Whether ``type_`` is a model class."""
+    return isinstance(type_, type) and issubclass(type_, GitBookModel)
