@@ -47,9 +47,18 @@ class GitBookClient(AsyncClosing):
 
     Example:
         ```python
-        async with GitBookClient(token="gb_api_...") as gitbook:
-            async for integration in gitbook.spaces.list_integrations("space_id"):
-                print(integration.name, integration.title)
+        import asyncio
+
+        from gitbook_async import GitBookClient
+
+
+        async def main() -> None:
+            async with GitBookClient() as gitbook:  # token from $GITBOOK_API_TOKEN
+                async for integration in gitbook.spaces.list_integrations("demo-space"):
+                    print(integration.name, integration.title)
+
+
+        asyncio.run(main())
         ```
 
     Args:
@@ -152,10 +161,21 @@ class GitBookClient(AsyncClosing):
 
         Example:
             ```python
-            blocks = gitbook.spaces.list_integration_blocks
-            async with gitbook.map_spaces(space_ids, blocks) as results:
-                async for result in results:
-                    print(result.space_id, result.value if result.ok else result.error)
+            import asyncio
+
+            from gitbook_async import GitBookClient
+
+
+            async def main() -> None:
+                space_ids = ["demo-space", "team-space", "no-such-space"]
+                async with GitBookClient() as gitbook:
+                    blocks = gitbook.spaces.list_integration_blocks
+                    async with gitbook.map_spaces(space_ids, blocks) as results:
+                        async for result in results:
+                            print(result.space_id, result.value if result.ok else result.error)
+
+
+            asyncio.run(main())
             ```
         """
         return SpaceResults(space_ids, operation, concurrency=concurrency or self._max_concurrency)

@@ -328,11 +328,22 @@ class AsyncPaginator(Generic[T]):
 
     Example:
         ```python
-        async for integration in gitbook.spaces.list_integrations("space_id"):
-            print(integration.name)
+        import asyncio
 
-        async for page in gitbook.spaces.list_integrations("space_id", limit=100).pages():
-            save(page.items, resume_from=page.next_page)
+        from gitbook_async import GitBookClient
+
+
+        async def main() -> None:
+            async with GitBookClient() as gitbook:
+                async for integration in gitbook.spaces.list_integrations("demo-space"):
+                    print(integration.name)
+
+                listing = gitbook.spaces.list_integrations("large-space", limit=100)
+                async for page in listing.pages():
+                    print(len(page.items), "items; resume from", page.next_page)
+
+
+        asyncio.run(main())
         ```
 
     """

@@ -3,11 +3,18 @@
 It speaks wire JSON only (it never imports the SDK's models) and listens on 127.0.0.1:
 
 ```python
+from gitbook_async import GitBookClient
+from gitbook_async.testing import FakeGitBook, Fault, make_integration
+
+
 async def test_lists_integrations() -> None:
     async with FakeGitBook(token="test-token") as server:
         server.add_space("space_a", integrations=[make_integration("slack")])
-        server.inject(Fault.status(503), times=1)  # the first request fails
-        ...  # point the client at server.url and assert on server.requests
+        server.inject(Fault.status(503), times=1)  # the first request fails, then is retried
+        async with GitBookClient("test-token", base_url=server.url) as gitbook:
+            names = [i.name async for i in gitbook.spaces.list_integrations("space_a")]
+        assert names == ["slack"]
+        assert len(server.requests) == 2
 ```
 """
 

@@ -47,9 +47,20 @@ class FakeGitBook:
     default). Use it with ``async with`` or ``start()``/``close()``:
 
     ```python
-    async with FakeGitBook(token="t") as server:
-        server.add_space("space_a", integrations=[make_integration("slack")])
-        ...  # point the client at server.url
+    import asyncio
+
+    from gitbook_async import GitBookClient
+    from gitbook_async.testing import FakeGitBook, make_integration
+
+
+    async def main() -> None:
+        async with FakeGitBook(token="t") as server:
+            server.add_space("space_a", integrations=[make_integration("slack")])
+            async with GitBookClient("t", base_url=server.url) as gitbook:
+                print(await gitbook.spaces.list_integrations("space_a").collect())
+
+
+    asyncio.run(main())
     ```
 
     Serves ``GET /v1/spaces/{spaceId}/integrations`` (search, limit, page cursor),
