@@ -12,7 +12,7 @@ import attrs
 
 from gitbook_async._errors import ConfigurationError
 
-__all__ = ["RateLimit", "RetryPolicy", "parse_retry_after"]
+__all__ = ["RateLimit", "RetryPolicy", "parse_retry_after", "requested_wait"]
 
 DEFAULT_MAX_RETRIES: Final = 3
 DEFAULT_BACKOFF_BASE: Final = 0.5
@@ -117,6 +117,20 @@ def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
     if when.tzinfo is None:  # "-0000" means UTC with no claim about local time
         when = when.replace(tzinfo=timezone.utc)
     return max(when.timestamp() - now, 0.0)
+
+
+def requested_wait(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds the server asked the client to wait, or None when it named no wait.
+
+    ``Retry-After`` when present, else the time until ``X-RateLimit-Reset`` once
+    ``X-RateLimit-Remaining`` is 0.
+    """
+    wait = parse_retry_after(headers, now)
+    if wait is None:
+        state = RateLimit.from_headers(headers)
+        reset_wait = state.wait_seconds(now) if state is not None else 0.0
+        wait = reset_wait or None
+    return wait
 
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:

@@ -26,7 +26,7 @@ from gitbook_async._type_shapes import open_enum_of, without_none
 from gitbook_async._wire_names import wire_name
 from gitbook_async.models._base import EMPTY_FIELDS, GitBookModel
 
-__all__ = ["FastPathInvalid", "make_fast_model_hook"]
+__all__ = ["FastPathInvalid", "WireKeys", "keep_unknown_and_nulls", "make_fast_model_hook"]
 
 StructureHook = Callable[[Any, Any], Any]
 
@@ -48,6 +48,33 @@ _PRIMITIVE_CHECKS: Final[Mapping[type, str]] = MappingProxyType(
 )
 
 
+class WireKeys:
+    """The wire keys of a model class: all it knows, and those of its optional fields."""
+
+    __slots__ = ("fields", "known", "optional")
+
+    def __init__(self, cls: type[GitBookModel]) -> None:
+        self.fields = [f for f in attrs.fields(cls) if f.init and f.name != "unknown_fields"]
+        self.known = frozenset(wire_name(cls, f.name) for f in self.fields)
+        self.optional = tuple(
+            wire_name(cls, f.name) for f in self.fields if f.default is not attrs.NOTHING
+        )
+
+
+def keep_unknown_and_nulls(obj: GitBookModel, data: dict[str, Any], keys: WireKeys) -> None:
+    """Store on ``obj`` the keys of ``data`` its class does not know, and its explicit nulls.
+
+    Both make ``to_dict()`` give back exactly ``data``. Used by both structure paths; the
+    generated fast path calls it only when ``data`` has more keys than the fields it filled.
+    """
+    unknown = EMPTY_FIELDS
+    if not keys.known.issuperset(data):
+        unknown = MappingProxyType({k: v for k, v in data.items() if k not in keys.known})
+    object.__setattr__(obj, "unknown_fields", unknown)
+    nulls = frozenset([k for k in keys.optional if k in data and data[k] is None])
+    object.__setattr__(obj, "_wire_nulls", nulls or _NO_NULLS)
+
+
 def _string_items(type_: Any) -> tuple[bool, Mapping[str, Any] | None]:
     """Tell whether ``type_`` is ``tuple[str, ...]`` or ``tuple[E | str, ...]``.
 
@@ -65,7 +92,8 @@ def _string_items(type_: Any) -> tuple[bool, Mapping[str, Any] | None]:
 
 def make_fast_model_hook(cls: type[GitBookModel], converter: Converter) -> StructureHook:
     """Generate the fast structure function of ``cls`` (nested hooks come from ``converter``)."""
-    fields = [f for f in attrs.fields(cls) if f.init and f.name != "unknown_fields"]
+    keys = WireKeys(cls)
+    fields = keys.fields
     namespace: dict[str, Any] = {
         "_new": object.__new__,
         "_cls": cls,
@@ -74,11 +102,10 @@ def make_fast_model_hook(cls: type[GitBookModel], converter: Converter) -> Struc
         "_set_nulls": getattr(cls, "_wire_nulls").__set__,  # noqa: B009 - slot descriptor
         "_EMPTY": EMPTY_FIELDS,
         "_NO_NULLS": _NO_NULLS,
-        "_proxy": MappingProxyType,
-        "_known": frozenset(wire_name(cls, f.name) for f in fields),
+        "_keys": keys,
+        "_keep_unknown_and_nulls": keep_unknown_and_nulls,
         "_STRINGS": frozenset({str}),
     }
-    optional_keys = []
     required_count = sum(1 for f in fields if f.default is attrs.NOTHING)
     body = [
         "    if type(o) is not dict: raise _invalid",
@@ -94,7 +121,6 @@ def make_fast_model_hook(cls: type[GitBookModel], converter: Converter) -> Struc
         if required:
             body.append(f"    v = o[{key!r}]")
         else:
-            optional_keys.append(key)
             body.append(f"    v = o.get({key!r})")
         indent = "    "
         if nullable or not required:
@@ -125,18 +151,12 @@ def make_fast_model_hook(cls: type[GitBookModel], converter: Converter) -> Struc
             namespace[f"_type{index}"] = value_type
             body.append(indent + f"v = _hook{index}(v, _type{index})")
         body.append(f"    _set{index}(obj, v)")
-    namespace["_optional"] = tuple(optional_keys)
     body += [
         "    if len(o) == seen:",
         "        _set_unknown(obj, _EMPTY)",
         "        _set_nulls(obj, _NO_NULLS)",
-        "        return obj",
-        "    if _known.issuperset(o):",
-        "        _set_unknown(obj, _EMPTY)",
         "    else:",
-        "        _set_unknown(obj, _proxy({k: x for k, x in o.items() if k not in _known}))",
-        "    nulls = frozenset([k for k in _optional if k in o and o[k] is None])",
-        "    _set_nulls(obj, nulls)",
+        "        _keep_unknown_and_nulls(obj, o, _keys)",
         "    return obj",
     ]
     name = f"structure_{cls.__name__}"

@@ -7,7 +7,7 @@ generated one of ``_fastpath``.
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Final
@@ -17,8 +17,8 @@ from cattrs import Converter
 from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from gitbook_async._fastpath import make_fast_model_hook
-from gitbook_async._type_shapes import is_optional, open_enum_of, without_none
+from gitbook_async._fastpath import WireKeys, keep_unknown_and_nulls, make_fast_model_hook
+from gitbook_async._type_shapes import open_enum_of, without_none
 from gitbook_async._wire_names import wire_name
 from gitbook_async.models import (
     BillingCreditsBundle,
@@ -166,6 +166,25 @@ def _attach_note(exc: Exception, note: str) -> Exception:
     return exc
 
 
+def _structure_each(
+    pairs: Iterable[tuple[int | str, Any]],
+    hook: Callable[[Any, Any], Any],
+    item_type: Any,
+    container_type: Any,
+) -> list[tuple[Any, Any]]:
+    """Structure every (index or key, value), collecting each failure with its position."""
+    results, errors = [], []
+    for position, item in pairs:
+        try:
+            results.append((position, hook(item, item_type)))
+        except Exception as exc:
+            note = IterableValidationNote(f"at {position!r}", position, item_type)
+            errors.append(_attach_note(exc, note))
+    if errors:
+        raise IterableValidationError(f"invalid items of {container_type}", errors, container_type)
+    return results
+
+
 class Hooks:
     """Hook factories bound to one converter (fast or detailed)."""
 
@@ -204,16 +223,8 @@ class Hooks:
                 raise _mismatch("an array", value)
             if not detailed:
                 return tuple([item_hook(item, item_type) for item in value])
-            result, errors = [], []
-            for index, item in enumerate(value):
-                try:
-                    result.append(item_hook(item, item_type))
-                except Exception as exc:
-                    note = IterableValidationNote(f"item {index}", index, item_type)
-                    errors.append(_attach_note(exc, note))
-            if errors:
-                raise IterableValidationError("invalid array items", errors, type_)
-            return tuple(result)
+            pairs = _structure_each(enumerate(value), item_hook, item_type, type_)
+            return tuple([item for _, item in pairs])
 
         return structure_tuple
 
@@ -227,24 +238,19 @@ class Hooks:
                 raise _mismatch("an object", value)
             if not detailed:
                 return MappingProxyType({k: value_hook(v, value_type) for k, v in value.items()})
-            result, errors = {}, []
-            for key, item in value.items():
-                try:
-                    result[key] = value_hook(item, value_type)
-                except Exception as exc:
-                    note = IterableValidationNote(f"key {key!r}", key, value_type)
-                    errors.append(_attach_note(exc, note))
-            if errors:
-                raise IterableValidationError("invalid object values", errors, type_)
-            return MappingProxyType(result)
+            return MappingProxyType(
+                dict(_structure_each(value.items(), value_hook, value_type, type_))
+            )
 
         return structure_mapping
 
     def model(self, cls: type[GitBookModel]) -> Callable[[Any, Any], Any]:
         if not self.detailed:
             return make_fast_model_hook(cls, self.converter)
-        fields = [f for f in attrs.fields(cls) if f.init and f.name != "unknown_fields"]
-        renames: dict[str, Any] = {f.name: override(rename=wire_name(cls, f.name)) for f in fields}
+        keys = WireKeys(cls)
+        renames: dict[str, Any] = {
+            f.name: override(rename=wire_name(cls, f.name)) for f in keys.fields
+        }
         generated = make_dict_structure_fn(
             cls,
             self.converter,
@@ -253,23 +259,12 @@ class Hooks:
             unknown_fields=override(omit=True),
             **renames,
         )
-        known = frozenset(wire_name(cls, f.name) for f in fields)
-        optional = tuple(
-            wire_name(cls, f.name) for f in fields if f.default is None and is_optional(f.type)
-        )
-        set_attribute = object.__setattr__
 
         def structure_model(value: Any, _: Any) -> Any:
             if type(value) is not dict:
                 raise _mismatch(f"an object ({cls.__name__})", value)
             instance = generated(value, cls)
-            if not known.issuperset(value):
-                extra = {k: v for k, v in value.items() if k not in known}
-                set_attribute(instance, "unknown_fields", MappingProxyType(extra))
-            if optional and None in value.values():
-                nulls = frozenset(k for k in optional if k in value and value[k] is None)
-                if nulls:
-                    set_attribute(instance, "_wire_nulls", nulls)
+            keep_unknown_and_nulls(instance, value, keys)
             return instance
 
         return structure_model

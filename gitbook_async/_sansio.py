@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import aiohttp
 import attrs
 
-from gitbook_async._config import parse_retry_after
+from gitbook_async._config import requested_wait
 from gitbook_async._constants import API_PREFIX, ENTITY_ID_PATTERN
 from gitbook_async._errors import (
     APIStatusError,
@@ -176,7 +176,7 @@ def error_from_response(response: RawResponse) -> APIStatusError:
         body=_excerpt(response.body, _BODY_EXCERPT_CHARS),
     )
     if isinstance(error, RateLimitError):
-        error.retry_after = parse_retry_after(response.headers, time.time())
+        error.retry_after = requested_wait(response.headers, time.time())
     return error
 
 

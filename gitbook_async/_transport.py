@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 from multidict import CIMultiDictProxy
 
-from gitbook_async._config import RETRY_STATUSES, RateLimit, RetryPolicy, parse_retry_after
+from gitbook_async._config import RETRY_STATUSES, RateLimit, RetryPolicy, requested_wait
 from gitbook_async._constants import READ_CHUNK_BYTES
 from gitbook_async._errors import (
     APIConnectionError,
@@ -153,13 +153,10 @@ class Transport:
         if isinstance(exc, APIStatusError):
             if exc.status not in RETRY_STATUSES:
                 return None
-            server_wait = parse_retry_after(exc.headers, time.time())
-            if server_wait is None and exc.status == 429 and self.rate_limit is not None:
-                server_wait = self.rate_limit.wait_seconds(time.time()) or None
-            if isinstance(exc, RateLimitError):
-                exc.retry_after = server_wait
-                if server_wait is not None and server_wait > self.retry.max_wait:
-                    return None  # raise now: the caller decides whether to wait that long
+            server_wait = requested_wait(exc.headers, time.time())
+            too_long = server_wait is not None and server_wait > self.retry.max_wait
+            if too_long and isinstance(exc, RateLimitError):
+                return None  # raise now, with retry_after: the caller decides when to retry
         elif isinstance(exc, ResponseTooLargeError):
             return None
         elif isinstance(exc, ResponseValidationError):
