@@ -159,7 +159,6 @@ class SpacesResource:
                 items=listing.items,
                 next_page=listing.next.page if listing.next is not None else None,
                 count=listing.count,
-                cursor=cursor,
             )
 
         return AsyncPaginator(fetch_page, start_page=page, max_items=max_items, prefetch=prefetch)
