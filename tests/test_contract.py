@@ -37,7 +37,7 @@ from gitbook_async import (
     SpaceIntegrationScript,
     structure,
 )
-from gitbook_async._converter import wire_name
+from gitbook_async.models._base import wire_name
 from tests._hypothesis import FIXTURES_DIR, SLOW_GENERATION, fixture, response_strategy
 from tools.spec_schemas import Schema, json_type, load_json, resolve, validate
 

@@ -31,7 +31,7 @@ from gitbook_async import (
     StringConfigurationProperty,
     structure,
 )
-from gitbook_async._converter import _CONVERTERS
+from gitbook_async._wire._converter import _CONVERTERS
 from gitbook_async.testing import make_integration, make_organization
 from tools.spec_schemas import json_equal
 

@@ -44,8 +44,9 @@ from typing import Any, Final, Literal
 import attrs
 
 from gitbook_async import models
-from gitbook_async._converter import wire_name
+from gitbook_async._wire._accel_code import TWIN_OF
 from gitbook_async.models import GitBookModel, OpenEnum
+from gitbook_async.models._base import wire_name
 from tools.spec_schemas import Schema, derive, load_json, version_label
 
 Kind = Literal["rejected", "missing", "extra"]
@@ -324,6 +325,8 @@ def _subclasses(cls: type) -> list[type]:
     found: list[type] = []
     direct: list[type] = cls.__subclasses__()
     for sub in direct:
+        if TWIN_OF in vars(sub):  # the fast path's private build-time twin of a model
+            continue
         found += [sub, *_subclasses(sub)]
     return found
 

@@ -1,20 +1,104 @@
-"""Building blocks shared by every model: the base class, open enums and wire timestamps."""
+"""Building blocks shared by every model: the base class, wire names, open enums, timestamps."""
 
 from __future__ import annotations
 
 import enum
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import attrs
 
-__all__ = ["GitBookModel", "OpenEnum", "format_timestamp", "parse_timestamp"]
+__all__ = [
+    "GitBookModel",
+    "OpenEnum",
+    "format_timestamp",
+    "install_unstructure",
+    "parse_timestamp",
+    "wire_key",
+    "wire_name",
+    "wire_names",
+]
 
 EMPTY_FIELDS: Final[Mapping[str, Any]] = MappingProxyType({})
+
+# The field metadata key under which a field declares its wire key (see wire_key()).
+WIRE_KEY: Final = "gitbook_async.wire_key"
+
+
+def wire_key(key: str) -> Mapping[str, str]:
+    """Field metadata declaring the wire key of a field that the class's rule would not give.
+
+    Use as ``attrs.field(metadata=wire_key("createOpenAPISpec"))``.
+    """
+    return MappingProxyType({WIRE_KEY: key})
+
+
+def _camel_case(attribute: str) -> str:
+    head, *rest = attribute.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _kebab_case(attribute: str) -> str:
+    return attribute.replace("_", "-")
+
+
+_WIRE_CASES: Final[Mapping[str, Callable[[str], str]]] = MappingProxyType(
+    {"camel": _camel_case, "kebab": _kebab_case}
+)
+
+
+_WIRE_NAMES: Final[dict[type, Mapping[str, str]]] = {}
+
+
+def wire_names(cls: type[GitBookModel]) -> Mapping[str, str]:
+    """Return ``{attribute name: wire key}`` of the wire fields of model class ``cls``.
+
+    In field order; every ``__init__`` field except ``unknown_fields``. The key is the
+    field's declared ``wire_key(...)`` if any, else the class's ``_wire_case`` rule applied
+    to the attribute name (camelCase unless the class says otherwise). This is the one
+    rename rule of the SDK: structuring, ``to_dict()`` and error paths all read it.
+    """
+    found = _WIRE_NAMES.get(cls)
+    if found is None:
+        rule = _WIRE_CASES[cls._wire_case]
+        found = _WIRE_NAMES[cls] = MappingProxyType(
+            {
+                f.name: f.metadata.get(WIRE_KEY) or rule(f.name)
+                for f in attrs.fields(cls)
+                if f.init and f.name != "unknown_fields"
+            }
+        )
+    return found
+
+
+def wire_name(cls: type[GitBookModel], attribute: str) -> str:
+    """Return the wire key of the attribute ``attribute`` of model class ``cls``.
+
+    Raises:
+        KeyError: ``attribute`` is not a wire field of ``cls``.
+
+    """
+    return wire_names(cls)[attribute]
+
+
+class _Unstructure:
+    """The slot for the wire layer's unstructure function, filled by ``install_unstructure``.
+
+    The models know nothing of the converter: ``gitbook_async._wire`` installs its function
+    here when it is imported (``import gitbook_async`` imports it), so the dependency points
+    from the wire layer to the models only.
+    """
+
+    function: ClassVar[Callable[[Any], Any] | None] = None
+
+
+def install_unstructure(function: Callable[[Any], Any]) -> None:
+    """Install the function ``GitBookModel.to_dict()`` calls (done by ``gitbook_async._wire``)."""
+    _Unstructure.function = function
 
 
 @attrs.frozen(kw_only=True)
@@ -27,6 +111,9 @@ class GitBookModel:
             so nothing the server sent is lost. Empty for everything the spec describes.
 
     """
+
+    # How attribute names become wire keys: "camel" (snake_case -> camelCase) or "kebab".
+    _wire_case: ClassVar[str] = "camel"
 
     unknown_fields: Mapping[str, Any] = attrs.field(default=EMPTY_FIELDS, repr=False, hash=False)
     # Optional fields the server sent as an explicit JSON null: kept so that to_dict()
@@ -42,9 +129,10 @@ class GitBookModel:
         can be stored and structured again into an equal model with
         ``gitbook_async.structure(data, type(model))``.
         """
-        from gitbook_async._converter import unstructure
-
-        result: dict[str, Any] = unstructure(self)
+        function = _Unstructure.function
+        if function is None:  # only if gitbook_async._wire was never imported
+            raise RuntimeError("to_dict() needs the wire layer: import gitbook_async first")
+        result: dict[str, Any] = function(self)
         return result
 
 

@@ -1,10 +1,11 @@
 """Integrations and their parts: blocks, content sources, configurations, links, URLs."""
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 import attrs
 
-from gitbook_async.models._base import GitBookModel
+from gitbook_async.models._base import GitBookModel, wire_key
 from gitbook_async.models._enums import (
     IntegrationCategory,
     IntegrationScope,
@@ -115,7 +116,7 @@ class StringConfigurationProperty(ConfigurationProperty):
     """
 
     default: str | None = None
-    completion_url: str | None = None
+    completion_url: str | None = attrs.field(default=None, metadata=wire_key("completion_url"))
     enum: tuple[str, ...] | None = None
 
 
@@ -153,8 +154,8 @@ class ButtonConfigurationProperty(ConfigurationProperty):
 
     """
 
-    callback_url: str
-    button_text: str
+    callback_url: str = attrs.field(metadata=wire_key("callback_url"))
+    button_text: str = attrs.field(metadata=wire_key("button_text"))
 
 
 @attrs.frozen(kw_only=True)
@@ -268,6 +269,8 @@ class ContentSecurityPolicyDirectives(GitBookModel):
     Each attribute is the directive of the same name with ``-`` written ``_``, e.g.
     ``script_src`` is ``script-src``; None when the integration does not set it.
     """
+
+    _wire_case: ClassVar[str] = "kebab"
 
     base_uri: str | None = None
     block_all_mixed_content: str | None = None

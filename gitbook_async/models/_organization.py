@@ -5,7 +5,7 @@ from datetime import datetime
 
 import attrs
 
-from gitbook_async.models._base import GitBookModel
+from gitbook_async.models._base import GitBookModel, wire_key
 from gitbook_async.models._enums import (
     BillingCreditsBundle,
     BillingInterval,
@@ -76,8 +76,8 @@ class OrganizationMemberPricing(GitBookModel):
 
     """
 
-    plus_2024: OrganizationPricePair
-    pro_2024: OrganizationPricePair
+    plus_2024: OrganizationPricePair = attrs.field(metadata=wire_key("plus_2024"))
+    pro_2024: OrganizationPricePair = attrs.field(metadata=wire_key("pro_2024"))
 
 
 @attrs.frozen(kw_only=True)
@@ -166,7 +166,7 @@ class OrganizationBilling(GitBookModel):
     usage_addons: Mapping[str, BillingMeterAddon] = attrs.field(hash=False)
     can_checkout: bool | None = None
     can_change_interval: bool | None = None
-    can_use_saml: bool | None = None
+    can_use_saml: bool | None = attrs.field(default=None, metadata=wire_key("canUseSAML"))
     credits_bundle: BillingCreditsBundle | str | int | None = None
     ai_credit_alert_threshold: float | None = None
     min_users: float | None = None
@@ -271,7 +271,7 @@ class OrganizationPermissions(GitBookModel):
     admin: bool
     own_team: bool
     create_content: bool
-    create_open_api_spec: bool
+    create_open_api_spec: bool = attrs.field(metadata=wire_key("createOpenAPISpec"))
     view_billing: bool
     list_members: bool
     list_teams: bool
@@ -339,7 +339,11 @@ class Organization(GitBookModel):
     billing: OrganizationBilling | None = None
     custom_hostname: str | None = None
     blocked: OrganizationBlocked | None = None
-    internal_is_on_new_trial: bool | None = None
-    internal_billing_migration: OrganizationBillingMigration | None = None
+    internal_is_on_new_trial: bool | None = attrs.field(
+        default=None, metadata=wire_key("internal_isOnNewTrial")
+    )
+    internal_billing_migration: OrganizationBillingMigration | None = attrs.field(
+        default=None, metadata=wire_key("internal_billingMigration")
+    )
     audit_logs: bool | None = None
     merge_rules: MergeRulesStandaloneConfiguration | None = None

@@ -10,21 +10,36 @@ import functools
 import operator
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Union
 
 from gitbook_async.models._base import GitBookModel, OpenEnum
 
 __all__ = [
+    "equal_to",
     "is_homogeneous_tuple",
     "is_mapping",
     "is_model",
     "is_open_enum_union",
     "is_optional",
     "open_enum_of",
+    "tuple_item",
     "union_args",
     "without_none",
 ]
+
+
+def equal_to(expected: Any) -> Callable[[Any], bool]:
+    """Return the predicate "a type equal to ``expected``" (for unions and exact classes).
+
+    cattrs cannot dispatch a union by class, and dispatching a class by class also catches
+    its subclasses: such hooks are registered with this predicate.
+    """
+
+    def is_expected(type_: Any) -> bool:
+        return bool(type_ == expected)
+
+    return is_expected
 
 
 def union_args(type_: Any) -> tuple[Any, ...]:
@@ -62,10 +77,17 @@ def is_open_enum_union(type_: Any) -> bool:
     return open_enum_of(type_) is not None
 
 
+def tuple_item(type_: Any) -> Any | None:
+    """For ``tuple[X, ...]`` give X; None for other types."""
+    args = typing.get_args(type_)
+    if typing.get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return args[0]
+    return None
+
+
 def is_homogeneous_tuple(type_: Any) -> bool:
     """Whether ``type_`` is ``tuple[X, ...]``."""
-    args = typing.get_args(type_)
-    return typing.get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis
+    return tuple_item(type_) is not None
 
 
 def is_mapping(type_: Any) -> bool:

@@ -14,7 +14,8 @@ from cattrs.errors import (
 )
 
 from gitbook_async._errors import ResponseValidationError
-from gitbook_async._wire_names import wire_name
+from gitbook_async._wire._primitives import InvalidWireData
+from gitbook_async.models._base import wire_name
 
 __all__ = ["error_paths", "validation_error"]
 
@@ -41,15 +42,23 @@ def _join_key(path: str, key: str) -> str:
 
 
 def error_paths(exc: BaseException, path: str) -> list[tuple[str, str]]:
-    """Flatten a cattrs validation error tree into (wire JSON path, problem) pairs."""
+    """Flatten a cattrs validation error tree into (wire JSON path, problem) pairs.
+
+    Raises:
+        BaseException: a leaf of the tree that is not invalid data (a bug in the SDK), as it is.
+
+    """
     if isinstance(exc, ClassValidationError):
         found: list[tuple[str, str]] = []
         for sub in exc.exceptions:
             attribute = _find_note(sub, AttributeValidationNote)
             if attribute is None:
                 found.extend(error_paths(sub, path))
+                continue
+            key = wire_name(exc.cl, attribute.name)
+            if isinstance(sub, KeyError) and sub.args == (key,):
+                found.append((_join_key(path, key), "required field is missing"))
             else:
-                key = wire_name(exc.cl, attribute.name)
                 found.extend(error_paths(sub, _join_key(path, key)))
         return found
     if isinstance(exc, IterableValidationError):
@@ -65,7 +74,9 @@ def error_paths(exc: BaseException, path: str) -> list[tuple[str, str]]:
         return found
     if isinstance(exc, BaseValidationError):  # pragma: no cover - cattrs adds no other kinds
         return [p for sub in exc.exceptions for p in error_paths(sub, path)]
-    return [(path, _describe(exc))]
+    if isinstance(exc, InvalidWireData):
+        return [(path, str(exc))]
+    raise exc  # neither invalid data nor a missing key: a bug, not to be reported as bad data
 
 
 def _find_note(exc: BaseException, kind: type[T]) -> T | None:
@@ -73,9 +84,3 @@ def _find_note(exc: BaseException, kind: type[T]) -> T | None:
         if isinstance(note, kind):
             return note
     return None
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, KeyError):
-        return "required field is missing"
-    return str(exc) or type(exc).__name__
