@@ -17,8 +17,27 @@ TOKEN_ENV_VAR: Final = "GITBOOK_API_TOKEN"
 BASE_URL_ENV_VAR: Final = "GITBOOK_BASE_URL"
 """Environment variable read when no base URL is passed to the client."""
 
-DEFAULT_TOTAL_TIMEOUT: Final = 60.0
-"""Seconds one HTTP attempt may take from connection to the last body byte."""
+DEFAULT_TIMEOUT: Final = 60.0
+"""Default ``timeout`` of ``GitBookClient``: seconds one HTTP attempt may take, from
+acquiring a connection to the last body byte."""
+
+DEFAULT_MAX_RETRIES: Final = 3
+"""Default ``max_retries`` of ``GitBookClient``: retries after a transient failure
+(connection error, timeout, 408, 429, 5xx); 0 disables retrying."""
+
+DEFAULT_MAX_CONCURRENCY: Final = 16
+"""Default ``max_concurrency`` of ``GitBookClient``: requests in flight at once."""
+
+DEFAULT_PREFETCH: Final = 1
+"""Default ``prefetch`` of a walk: pages requested ahead of the one being consumed."""
+
+PAGINATOR_PREFETCH: Final = 0
+"""Default ``prefetch`` of an ``AsyncPaginator`` built directly on a fetch function: each
+page is fetched only when the previous one is used up."""
+
+BATCH_PREFETCH: Final = 0
+"""``prefetch`` of each walk of ``list_integrations_many``: the spaces already run
+concurrently, so each walk fetches its pages one at a time."""
 
 DEFAULT_CONNECT_TIMEOUT: Final = 10.0
 """Seconds to acquire a connection (pool wait included) and connect."""
@@ -37,3 +56,28 @@ READ_CHUNK_BYTES: Final = 64 * 2**10
 
 RECENT_CURSORS_KEPT: Final = 256
 """Cursors a walk remembers exactly to catch a looping server at its first repeat."""
+
+DEFAULT_BACKOFF_BASE: Final = 0.5
+"""Seconds of the backoff step before the first retry; the step doubles each retry."""
+
+DEFAULT_BACKOFF_MAX: Final = 8.0
+"""Cap on the backoff step, in seconds."""
+
+DEFAULT_MAX_WAIT: Final = 60.0
+"""Longest server-requested wait (``Retry-After``, rate-limit reset) a call sits out."""
+
+RETRY_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
+"""Statuses worth another attempt: timeouts, rate limits and transient server failures."""
+
+MAX_SERVER_WAIT: Final = 86_400.0
+"""Longest wait read from a header (a day): a later rate-limit reset is unreadable (issue 10)."""
+
+MAX_REDIRECTS: Final = 10
+"""Redirects followed for one request before giving up (a redirect loop ends here)."""
+
+ERROR_BODY_CHARS: Final = 2000
+"""Characters of an error response's body kept on the exception."""
+
+BUILD_SLICE_ITEMS: Final = 32
+"""Items of a page structured between two yields to the event loop (the detailed path):
+bounds how long building one page can stall other tasks (issue 12)."""

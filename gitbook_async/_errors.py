@@ -22,14 +22,16 @@ GitBookError
 ```
 
 Messages never contain the API token: the transport builds them from the method, the
-token-free URL and the server's own error text.
+token-free URL and the server's own error text, with the token redacted from every text
+taken from a response. Every error pickles with its attributes (batch jobs send errors
+across processes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 __all__ = [
     "APIConnectionError",
@@ -52,11 +54,59 @@ __all__ = [
     "UnprocessableEntityError",
 ]
 
-_NO_HEADERS: Final[Mapping[str, str]] = MappingProxyType({})
+
+class Headers(Mapping[str, str]):
+    """Read-only, case-insensitive response headers that pickle (unlike aiohttp's proxy).
+
+    Repeated headers are joined with ``", "`` (RFC 9110, section 5.3).
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        pairs = items.items() if isinstance(items, Mapping) else items
+        merged: dict[str, tuple[str, str]] = {}
+        for name, value in pairs:
+            key = name.lower()
+            if key in merged:
+                merged[key] = (merged[key][0], f"{merged[key][1]}, {value}")
+            else:
+                merged[key] = (name, value)
+        self._items = merged
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()][1]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Headers({dict(self.items())!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Headers, (list(self.items()),))
+
+
+_NO_HEADERS: Final = Headers()
+
+
+def _rebuild(cls: type[GitBookError], args: tuple[Any, ...]) -> GitBookError:
+    """Recreate an error without calling ``__init__`` (its state is restored after)."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    return error
 
 
 class GitBookError(Exception):
     """Base class of every exception raised by ``gitbook_async``."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's default reduce calls cls(*args), which fails for required keyword-only
+        # arguments; rebuild from args and restore the attributes instead.
+        return (_rebuild, (type(self), self.args), self.__dict__)
 
 
 class ConfigurationError(GitBookError):
@@ -125,13 +175,20 @@ class APIStatusError(GitBookError):
         self.message = message
         self.status = status
         self.code = code
-        self.headers = headers
+        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
         self.method = method
         self.url = url
         self.body = body
 
     def __str__(self) -> str:
         return f"{self.method} {self.url} -> HTTP {self.status}: {self.message}"
+
+    def __repr__(self) -> str:
+        # The status first (Exception's repr shows only the message); never headers or body.
+        return (
+            f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, "
+            f"message={self.message!r}, method={self.method!r}, url={self.url!r})"
+        )
 
 
 class BadRequestError(APIStatusError):
@@ -167,7 +224,25 @@ class RateLimitError(APIStatusError):
 
     """
 
-    retry_after: float | None = None
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 429,
+        code: int | str | None = None,
+        headers: Mapping[str, str] = _NO_HEADERS,
+        method: str = "GET",
+        url: str = "",
+        body: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message, status=status, code=code, headers=headers, method=method, url=url, body=body
+        )
+        self.retry_after = retry_after
+
+    def __repr__(self) -> str:
+        return f"{super().__repr__()[:-1]}, retry_after={self.retry_after!r})"
 
 
 class ServerError(APIStatusError):

@@ -1,55 +1,79 @@
-"""Pure decisions about requests and responses: URLs, headers, error decoding. No I/O here."""
+"""Pure HTTP decisions: retry, wait or raise for one outcome of a request. No I/O.
+
+The transport sends a request, turns what happened into an outcome (a ``RawResponse`` or a
+``Failure``) and asks ``decide()`` what to do: ``Done(value)``, ``Retry(delay)`` or
+``Raise(error)``. Retrying is decided from the outcome itself, before any error is built.
+"""
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import platform
-import time
-from collections.abc import Mapping
+import enum
+import random
+from collections.abc import Callable, Mapping
 from typing import Any, Final
-from urllib.parse import quote, urlsplit, urlunsplit
 
-import aiohttp
 import attrs
 
-from gitbook_async._config import requested_wait
-from gitbook_async._constants import API_PREFIX, ENTITY_ID_PATTERN
+from gitbook_async._body import BadBody, decode_json, error_message_of, excerpt, redact
+from gitbook_async._config import RetryPolicy
+from gitbook_async._constants import ERROR_BODY_CHARS, RETRY_STATUSES
 from gitbook_async._errors import (
+    APIConnectionError,
     APIStatusError,
-    ConfigurationError,
-    InvalidArgumentError,
+    APITimeoutError,
+    GitBookError,
+    Headers,
     RateLimitError,
-    ResponseValidationError,
+    ResponseTooLargeError,
     error_class_for_status,
 )
-from gitbook_async._version import __version__
+from gitbook_async._headers import RateLimit, ServerHints
 
 __all__ = [
+    "TRANSIENT",
+    "Decision",
+    "Done",
+    "Failure",
+    "FailureKind",
+    "Outcome",
+    "Raise",
     "RawResponse",
-    "api_path",
-    "decode_json",
-    "error_from_response",
-    "is_malformed_json",
-    "normalize_base_url",
-    "user_agent",
-    "validate_space_id",
+    "Retry",
+    "decide",
+    "status_error",
+    "wait_before_send",
 ]
 
-_BODY_EXCERPT_CHARS: Final = 2000
-_INVALID_JSON: Final = "invalid JSON"
-_LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain"})
+
+# --- outcomes -----------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class RawResponse:
-    """A complete HTTP response, body read, as the transport hands it over."""
+    """A complete HTTP response, body read, with its headers read once into ``hints``."""
 
     method: str
     url: str
     status: int
-    headers: Mapping[str, str]
+    headers: Headers
     body: bytes
+    hints: ServerHints
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        now: float,
+        url: str = "",
+        method: str = "GET",
+    ) -> RawResponse:
+        """Wrap what the wire gave; ``now`` (epoch seconds) anchors relative header times."""
+        frozen = headers if isinstance(headers, Headers) else Headers(headers)
+        hints = ServerHints.from_headers(frozen, now)
+        return cls(method=method, url=url, status=status, headers=frozen, body=body, hints=hints)
 
     @property
     def content_type(self) -> str:
@@ -57,150 +81,181 @@ class RawResponse:
         return self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
 
 
-def user_agent(extra: str | None = None) -> str:
-    """Build the User-Agent: ours first, then the caller's product token if any."""
-    base = (
-        f"gitbook-async/{__version__} "
-        f"(python {platform.python_version()}; aiohttp {aiohttp.__version__})"
+class FailureKind(enum.Enum):
+    """Why no complete response arrived, in the words of the error message."""
+
+    CONNECTION = "the connection failed"
+    TIMEOUT = "timed out"
+    CUT_SHORT = "the response body was cut short"
+    TOO_LARGE = "the response body is too large"
+    DNS = "the host name could not be resolved"
+    TLS = "the TLS connection failed"
+    REDIRECT = "the redirect was refused"
+    INVALID_REQUEST = "the request could not be sent"
+
+
+TRANSIENT: Final = frozenset({FailureKind.CONNECTION, FailureKind.TIMEOUT, FailureKind.CUT_SHORT})
+"""Failures another attempt can mend (connection refused/reset, timeout, short body)."""
+
+_ADVICE: Final[Mapping[FailureKind, str]] = {
+    FailureKind.CONNECTION: "Check the network and base_url.",
+    FailureKind.TIMEOUT: "Raise timeout= if the server is slow, or check the network.",
+    FailureKind.CUT_SHORT: "A proxy or the network dropped it; retrying usually helps.",
+    FailureKind.TOO_LARGE: "Raise max_response_bytes or use a smaller page size (limit=).",
+    FailureKind.DNS: "Check base_url and the DNS settings of this machine.",
+    FailureKind.TLS: "Check base_url, the system clock and the trusted CA certificates.",
+    FailureKind.REDIRECT: "Check base_url; the API should not redirect.",
+    FailureKind.INVALID_REQUEST: "Check base_url and the token.",
+}
+
+
+@attrs.frozen(kw_only=True)
+class Failure:
+    """A request that got no complete response.
+
+    Attributes:
+        kind: What failed.
+        detail: What the library said, e.g. ``"Connection refused"`` (never with headers).
+        url: The URL requested.
+        method: The HTTP method.
+
+    """
+
+    kind: FailureKind
+    detail: str
+    url: str
+    method: str = "GET"
+
+    def error(self, secrets: tuple[str, ...] = ()) -> APIConnectionError:
+        """Build the typed error for this failure, the token redacted from every text in it."""
+        cls = {
+            FailureKind.TIMEOUT: APITimeoutError,
+            FailureKind.TOO_LARGE: ResponseTooLargeError,
+        }.get(self.kind, APIConnectionError)
+        message = (
+            f"{self.method} {self.url}: {self.kind.value} ({self.detail}). {_ADVICE[self.kind]}"
+        )
+        url = redact(self.url, secrets)
+        return cls(redact(message, secrets), method=self.method, url=url)
+
+
+Outcome = RawResponse | Failure
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Done:
+    """Success: ``value`` is the decoded JSON body."""
+
+    value: Any
+
+
+@attrs.frozen
+class Retry:
+    """Try again after ``delay`` seconds (finite, >= 0); ``reason`` is for the log line."""
+
+    delay: float
+    reason: str
+
+
+@attrs.frozen
+class Raise:
+    """Give up and raise ``error``."""
+
+    error: GitBookError
+
+
+Decision = Done | Retry | Raise
+
+
+def decide(
+    outcome: Outcome,
+    attempt: int,
+    policy: RetryPolicy,
+    *,
+    endpoint: str,
+    secrets: tuple[str, ...] = (),
+    rng: Callable[[], float] = random.random,
+) -> Decision:
+    """Decide what follows attempt number ``attempt`` (1-based) that ended in ``outcome``.
+
+    Retried while ``attempt <= policy.max_retries``: transient failures, a 2xx body that is
+    not valid JSON, and ``RETRY_STATUSES``, after the server-named wait (at most
+    ``policy.max_wait``) or else the jittered backoff drawn with ``rng``. A 429 that names a
+    wait longer than ``policy.max_wait`` raises ``RateLimitError`` at once.
+    """
+    retries_left = attempt <= policy.max_retries
+    if isinstance(outcome, Failure):
+        if outcome.kind in TRANSIENT and retries_left:
+            return Retry(policy.backoff(attempt, rng=rng), outcome.kind.value)
+        return Raise(outcome.error(secrets))
+    if 200 <= outcome.status < 300:
+        body = decode_json(
+            outcome.body,
+            content_type=outcome.content_type,
+            status=outcome.status,
+            endpoint=endpoint,
+        )
+        if not isinstance(body, BadBody):
+            return Done(body)
+        if body.transient and retries_left:
+            return Retry(policy.backoff(attempt, rng=rng), "invalid JSON")
+        return Raise(body.error(secrets))
+    wait = outcome.hints.wait
+    if outcome.status in RETRY_STATUSES:
+        too_long = wait is not None and wait > policy.max_wait
+        if retries_left and not (too_long and outcome.status == 429):
+            delay = policy.backoff(attempt, rng=rng) if wait is None else min(wait, policy.max_wait)
+            return Retry(delay, f"HTTP {outcome.status}")
+    return Raise(status_error(outcome, secrets))
+
+
+def wait_before_send(
+    state: RateLimit | None, policy: RetryPolicy, now: float, *, url: str
+) -> float | Raise:
+    """Seconds to wait before sending while the last known rate limit is exhausted.
+
+    Returns ``Raise(RateLimitError)`` when that wait is longer than ``policy.max_wait``.
+    """
+    wait = 0.0 if state is None else state.wait_seconds(now)
+    if wait <= policy.max_wait:
+        return wait
+    assert state is not None  # wait > 0 implies a state with a reset
+    assert state.reset is not None
+    return Raise(
+        RateLimitError(
+            f"rate limit exhausted until {state.reset:.0f} (epoch seconds), {wait:.0f} s from "
+            f"now, longer than RetryPolicy.max_wait={policy.max_wait:g} s; retry later",
+            url=url,
+            retry_after=wait,
+        )
     )
-    return f"{base} {extra}" if extra else base
 
 
-def is_loopback_host(host: str) -> bool:
-    """Tell whether ``host`` names this machine (127.0.0.0/8, ::1, localhost)."""
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def normalize_base_url(base_url: str, *, allow_insecure_http: bool = False) -> str:
-    """Check and normalise the API origin: no trailing slash, no ``/v1`` (we add it).
-
-    Raises:
-        ConfigurationError: the URL is not http(s), carries credentials, a query or a
-            fragment, or is plain http to a non-loopback host without opting in.
-
-    """
-    parts = urlsplit(base_url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(
-            f"base_url must be an http(s) URL such as 'https://api.gitbook.com', got {base_url!r}"
-        )
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise ConfigurationError(
-            "base_url must not contain credentials, a query or a fragment; "
-            "pass the token with token= instead"
-        )
-    if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
-        raise ConfigurationError(
-            f"refusing to send the API token over plain http to {parts.hostname!r}; use https, "
-            "or pass allow_insecure_http=True if this really is a trusted network"
-        )
-    path = parts.path.rstrip("/")
-    if path.endswith(API_PREFIX):
-        path = path[: -len(API_PREFIX)]
-    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-
-
-def validate_space_id(space_id: object) -> str:
-    """Return ``space_id`` if it matches GitBook's EntityId pattern.
-
-    Raises:
-        InvalidArgumentError: not a non-empty string of letters, digits, ``_`` and ``-``
-            (which also rules out path and query injection).
-
-    """
-    if not isinstance(space_id, str) or not ENTITY_ID_PATTERN.fullmatch(space_id):
-        raise InvalidArgumentError(
-            f"space_id must be a GitBook id (letters, digits, '_' and '-'), got {space_id!r}"
-        )
-    return space_id
-
-
-def api_path(template: str, **ids: str) -> str:
-    """Fill an endpoint template like ``/spaces/{spaceId}/integrations`` (ids pre-validated)."""
-    return API_PREFIX + template.format(**{k: quote(v, safe="") for k, v in ids.items()})
-
-
-def decode_json(response: RawResponse, *, endpoint: str) -> Any:
-    """Decode a successful response's JSON body.
-
-    Raises:
-        ResponseValidationError: the body is not JSON (an HTML page, a truncated body).
-
-    """
-    if response.content_type and "json" not in response.content_type:
-        raise ResponseValidationError(
-            f"{endpoint} answered HTTP {response.status} with {response.content_type!r} instead "
-            f"of JSON: {_excerpt(response.body, 200)!r}. A proxy or captive portal may be in "
-            "the way; check base_url.",
-            endpoint=endpoint,
-        )
-    try:
-        return json.loads(response.body)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-        raise ResponseValidationError(
-            f"{endpoint} answered HTTP {response.status} with a body that is not valid JSON "
-            f"({exc}); the response may have been cut off. Retrying usually helps.",
-            endpoint=endpoint,
-            errors=(("", f"{_INVALID_JSON}: {exc}"),),
-        ) from None
-
-
-def is_malformed_json(error: ResponseValidationError) -> bool:
-    """Tell whether ``error`` is about a body that is not JSON at all (e.g. cut short)."""
-    return bool(error.errors) and error.errors[0][1].startswith(_INVALID_JSON)
-
-
-def error_from_response(response: RawResponse) -> APIStatusError:
+def status_error(response: RawResponse, secrets: tuple[str, ...] = ()) -> APIStatusError:
     """Build the typed error for a non-2xx response from GitBook's ``{"error": ...}`` body."""
-    code, message = _gitbook_error(response)
+    code, message = error_message_of(response.body, response.content_type)
     if message is None:
         reason = _STATUS_REASONS.get(response.status, "unexpected status")
         if response.body.strip():
             kind = response.content_type or "unknown content type"
-            message = f"{reason} ({kind} body: {_excerpt(response.body, 200)!r})"
+            message = f"{reason} ({kind} body: {excerpt(response.body, 200, secrets)!r})"
         else:
             message = f"{reason} (empty body)"
     cls = error_class_for_status(response.status)
-    error = cls(
-        message,
-        status=response.status,
-        code=code,
-        headers=response.headers,
-        method=response.method,
-        url=response.url,
-        body=_excerpt(response.body, _BODY_EXCERPT_CHARS),
-    )
-    if isinstance(error, RateLimitError):
-        error.retry_after = requested_wait(response.headers, time.time())
-    return error
-
-
-def _gitbook_error(response: RawResponse) -> tuple[int | str | None, str | None]:
-    if "json" not in response.content_type and not response.body.lstrip().startswith(b"{"):
-        return None, None
-    try:
-        data = json.loads(response.body)
-    except ValueError:
-        return None, None
-    error = data.get("error") if isinstance(data, dict) else None
-    if not isinstance(error, dict):
-        return None, None
-    code = error.get("code")
-    message = error.get("message")
-    return (
-        code if isinstance(code, (int, str)) and not isinstance(code, bool) else None,
-        message if isinstance(message, str) and message else None,
-    )
-
-
-def _excerpt(body: bytes, limit: int) -> str:
-    text = body.decode("utf-8", errors="replace").strip()
-    return text if len(text) <= limit else text[:limit] + "..."
+    fields: dict[str, Any] = {
+        "status": response.status,
+        "code": redact(code, secrets) if isinstance(code, str) else code,
+        "headers": Headers((k, redact(v, secrets)) for k, v in response.headers.items()),
+        "method": response.method,
+        "url": redact(response.url, secrets),
+        "body": excerpt(response.body, ERROR_BODY_CHARS, secrets),
+    }
+    if cls is RateLimitError:
+        fields["retry_after"] = response.hints.wait
+    return cls(redact(message, secrets), **fields)
 
 
 _STATUS_REASONS: Final[Mapping[int, str]] = {

@@ -1,43 +1,50 @@
-"""The only aiohttp user: session ownership, one HTTP exchange, a capped body read.
+"""The only aiohttp user: session ownership, one HTTP exchange, a capped read, the retry loop.
 
-Every aiohttp and OS exception is mapped to our hierarchy here, ``from None``: aiohttp's
-exceptions carry ``request_info`` whose repr includes the Authorization header.
+Each attempt becomes an outcome (``RawResponse`` or ``Failure``) and ``_sansio.decide()``
+says what follows. aiohttp's exceptions are mapped to a ``FailureKind`` here and never
+raised: their ``request_info`` repr includes the Authorization header.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
 import aiohttp
-from multidict import CIMultiDictProxy
+import attrs
+from yarl import URL
 
-from gitbook_async._config import RETRY_STATUSES, RateLimit, RetryPolicy, requested_wait
-from gitbook_async._constants import READ_CHUNK_BYTES
-from gitbook_async._errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    ClientClosedError,
-    ConfigurationError,
-    GitBookError,
-    RateLimitError,
-    ResponseTooLargeError,
-    ResponseValidationError,
-)
+from gitbook_async import _urls
+from gitbook_async._config import RetryPolicy
+from gitbook_async._constants import MAX_REDIRECTS, READ_CHUNK_BYTES
+from gitbook_async._errors import ClientClosedError, ConfigurationError, Headers
+from gitbook_async._headers import RateLimit
+from gitbook_async._ratelimit import RateLimiter, RateLimitFeedback, spend
 from gitbook_async._sansio import (
+    Done,
+    Failure,
+    FailureKind,
+    Outcome,
+    Raise,
     RawResponse,
-    decode_json,
-    error_from_response,
-    is_malformed_json,
+    decide,
 )
+from gitbook_async._urls import redirect_refusal, same_origin
 
-__all__ = ["Transport"]
+__all__ = ["Transport", "user_agent"]
 
 logger = logging.getLogger("gitbook_async")
+
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+
+
+def user_agent(extra: str | None = None) -> str:
+    """Build the User-Agent header: ours, with Python's and aiohttp's versions, then ``extra``."""
+    return _urls.user_agent(extra, http_library=f"aiohttp {aiohttp.__version__}")
 
 
 class Transport:
@@ -53,13 +60,19 @@ class Transport:
         session: aiohttp.ClientSession | None,
         max_concurrency: int,
         retry: RetryPolicy,
+        rate_limiter: RateLimiter,
+        budget_key: str,
     ) -> None:
         self.base_url = base_url
         self._headers = dict(headers)
+        credentials = self._headers.get("Authorization", "").split(" ", 1)[-1]
+        self._secrets = (credentials,) if credentials else ()
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
         self.retry = retry
         self.rate_limit: RateLimit | None = None
+        self._rate_limiter = rate_limiter
+        self._budget_key = budget_key  # a hash of the origin and the token (issue 11)
         self._session = session
         self._owns_session = session is None
         self._max_concurrency = max_concurrency
@@ -72,9 +85,16 @@ class Transport:
         """Whether ``aclose()`` was called."""
         return self._closed
 
-    def _get_session(self) -> aiohttp.ClientSession:
+    def check_open(self) -> None:
+        """Raise ``ClientClosedError`` once ``aclose()`` was called (the one closed check)."""
         if self._closed:
-            raise ClientClosedError("this GitBookClient is closed; create a new client")
+            raise ClientClosedError(
+                "this GitBookClient is closed; create a new one (or keep it open for the "
+                "lifetime of your app)"
+            )
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        self.check_open()
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = loop
@@ -99,194 +119,9 @@ class Transport:
             )
         return self._session
 
-    async def get_json(
-        self,
-        path: str,
-        params: Mapping[str, str],
-        *,
-        endpoint: str,
-        timeout: aiohttp.ClientTimeout | None = None,
-        max_retries: int | None = None,
-    ) -> Any:
-        """GET ``path`` and return its decoded JSON, retrying transient failures.
-
-        Waits first while the shared rate limit is exhausted, and holds one of the
-        ``max_concurrency`` in-flight slots per attempt (not while backing off).
-
-        Raises:
-            APIStatusError: an error status (after retries for 408/429/5xx).
-            APIConnectionError: a transport failure or timeout, after retries.
-            ResponseValidationError: the body is not JSON, after retries.
-            RateLimitError: the server asks for a wait longer than ``RetryPolicy.max_wait``.
-
-        """
-        self._get_session()  # fail fast when closed or on another loop, before any waiting
-        retries = self.retry.max_retries if max_retries is None else max_retries
-        attempt = 0
-        while True:
-            attempt += 1
-            await self._wait_for_rate_limit(path)
-            try:
-                async with self._slots():
-                    response = await self.send(path, params, timeout=timeout, attempt=attempt)
-                self._record_rate_limit(response)
-                if 200 <= response.status < 300:
-                    return decode_json(response, endpoint=endpoint)
-                raise error_from_response(response)
-            except GitBookError as exc:
-                delay = self._retry_delay(exc, attempt, retries)
-                if delay is None:
-                    raise
-                logger.warning(
-                    "GET %s failed (%s); retry %d of %d in %.2f s",
-                    path,
-                    _reason(exc),
-                    attempt,
-                    retries,
-                    delay,
-                )
-                await asyncio.sleep(delay)
-
-    def _retry_delay(self, exc: GitBookError, attempt: int, retries: int) -> float | None:
-        """Seconds to wait before retrying after ``exc``, or None to give up and raise."""
-        server_wait: float | None = None
-        if isinstance(exc, APIStatusError):
-            if exc.status not in RETRY_STATUSES:
-                return None
-            server_wait = requested_wait(exc.headers, time.time())
-            too_long = server_wait is not None and server_wait > self.retry.max_wait
-            if too_long and isinstance(exc, RateLimitError):
-                return None  # raise now, with retry_after: the caller decides when to retry
-        elif isinstance(exc, ResponseTooLargeError):
-            return None
-        elif isinstance(exc, ResponseValidationError):
-            # A body cut short on the way is worth another try; a schema mismatch is not.
-            if not is_malformed_json(exc):
-                return None
-        elif not isinstance(exc, APIConnectionError):
-            return None
-        if attempt > retries:
-            return None
-        backoff = self.retry.backoff(attempt)
-        return backoff if server_wait is None else min(server_wait, self.retry.max_wait)
-
-    async def _wait_for_rate_limit(self, path: str) -> None:
-        state = self.rate_limit
-        if state is None:
-            return
-        wait = state.wait_seconds(time.time())
-        if wait <= 0:
-            return
-        if wait > self.retry.max_wait:
-            error = RateLimitError(
-                f"rate limit exhausted until {state.reset:.0f} (epoch seconds), {wait:.0f} s "
-                f"from now, longer than RetryPolicy.max_wait={self.retry.max_wait:g} s; retry "
-                "later",
-                status=429,
-                url=self.base_url + path,
-            )
-            error.retry_after = wait
-            raise error
-        logger.warning(
-            "rate limit exhausted; waiting %.2f s for the reset before GET %s", wait, path
-        )
-        await asyncio.sleep(wait)
-
-    def _record_rate_limit(self, response: RawResponse) -> None:
-        state = RateLimit.from_headers(response.headers)
-        if state is not None:
-            self.rate_limit = state
-
-    def _slots(self) -> asyncio.Semaphore:
-        if self._in_flight is None:
-            self._in_flight = asyncio.Semaphore(self._max_concurrency)
-        return self._in_flight
-
     def ensure_open(self) -> None:
         """Create the owned session now (inside the running loop) if it does not exist yet."""
         self._get_session()
-
-    async def send(
-        self,
-        path: str,
-        params: Mapping[str, str],
-        *,
-        timeout: aiohttp.ClientTimeout | None = None,
-        attempt: int = 1,
-    ) -> RawResponse:
-        """Send one GET and read its whole body (at most ``max_response_bytes``).
-
-        Raises:
-            APITimeoutError: the timeout expired.
-            ResponseTooLargeError: the body is over the cap.
-            APIConnectionError: any other transport failure.
-            ClientClosedError: the client is closed.
-
-        """
-        session = self._get_session()
-        url = self.base_url + path
-        started = time.perf_counter()
-        failure: APIConnectionError | None = None
-        try:
-            raw = await self._exchange(session, url, params, timeout or self.timeout)
-        except asyncio.TimeoutError:
-            elapsed = time.perf_counter() - started
-            failure = APITimeoutError(
-                f"GET {url} timed out after {elapsed:.1f} s; raise timeout= if the server is "
-                "slow, or check the network",
-                url=url,
-            )
-        except aiohttp.ClientError as exc:
-            failure = APIConnectionError(
-                f"GET {url} failed: {_describe(exc)}. Check the network and base_url.", url=url
-            )
-        except OSError as exc:  # pragma: no cover - aiohttp wraps these, kept as a safety net
-            failure = APIConnectionError(f"GET {url} failed: {exc}", url=url)
-        if failure is not None:
-            # Raised outside the except block so that not even __context__ refers to aiohttp's
-            # exception, whose repr can include the request headers (the token).
-            raise failure
-        logger.debug(
-            "GET %s -> %d (attempt %d, %.1f ms)",
-            path,
-            raw.status,
-            attempt,
-            (time.perf_counter() - started) * 1000,
-        )
-        return raw
-
-    async def _exchange(
-        self,
-        session: aiohttp.ClientSession,
-        url: str,
-        params: Mapping[str, str],
-        timeout: aiohttp.ClientTimeout,
-    ) -> RawResponse:
-        async with session.get(
-            url, params=params, headers=self._headers, timeout=timeout
-        ) as response:
-            body = await self._read_body(response, url)
-            return RawResponse(
-                method="GET",
-                url=str(response.url),
-                status=response.status,
-                headers=CIMultiDictProxy(response.headers.copy()),
-                body=body,
-            )
-
-    async def _read_body(self, response: aiohttp.ClientResponse, url: str) -> bytes:
-        cap = self.max_response_bytes
-        declared = response.content_length
-        if declared is not None and declared > cap:
-            raise _too_large(url, cap, f"Content-Length is {declared} bytes")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.content.iter_chunked(READ_CHUNK_BYTES):
-            size += len(chunk)
-            if size > cap:
-                raise _too_large(url, cap, "the body kept going past it")
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     async def aclose(self) -> None:
         """Close the owned session (a borrowed one stays open); idempotent."""
@@ -297,23 +132,196 @@ class Transport:
         if session is not None and self._owns_session:
             await session.close()
 
+    async def get_json(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        endpoint: str,
+        timeout: aiohttp.ClientTimeout | None = None,
+        max_retries: int | None = None,
+        fast_decode: Callable[[bytes], Any] | None = None,
+    ) -> Any:
+        """GET ``path`` and return its decoded JSON, retrying what ``decide()`` calls transient.
 
-def _too_large(url: str, cap: int, detail: str) -> ResponseTooLargeError:
-    return ResponseTooLargeError(
-        f"GET {url}: response body is larger than max_response_bytes={cap} ({detail}); "
-        "raise max_response_bytes or use a smaller page size (limit=)",
-        url=url,
+        Holds one of the ``max_concurrency`` in-flight slots per attempt (not while waiting).
+        ``fast_decode`` (issue 12) is offered the raw body of a 2xx JSON response first: what
+        it returns (not None) is returned as it is; None means it refuses the body, which is
+        then decided exactly as without it (strict decoding, a retry for a cut-short body).
+
+        Raises:
+            GitBookError: the typed error ``decide()`` chose (docs/errors.md has the table).
+
+        """
+        self._get_session()  # fail fast when closed or on another loop, before any waiting
+        policy = (
+            self.retry if max_retries is None else attrs.evolve(self.retry, max_retries=max_retries)
+        )
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = await spend(
+                self._rate_limiter,
+                self._budget_key,
+                functools.partial(self.send, path, params, timeout=timeout, attempt=attempt),
+                slots=self._slots(),
+                max_wait=policy.max_wait,
+                feedback=self._after_response,
+                url=self.base_url + path,
+            )
+            if fast_decode is not None and isinstance(outcome, RawResponse) and _json_body(outcome):
+                value = fast_decode(outcome.body)
+                if value is not None:
+                    return value
+            decision = decide(outcome, attempt, policy, endpoint=endpoint, secrets=self._secrets)
+            if isinstance(decision, Done):
+                return decision.value
+            if isinstance(decision, Raise):
+                raise decision.error
+            logger.warning(
+                "GET %s failed (%s); retry %d of %d in %.2f s",
+                path,
+                decision.reason,
+                attempt,
+                policy.max_retries,
+                decision.delay,
+            )
+            await asyncio.sleep(decision.delay)
+
+    def _after_response(self, outcome: Outcome) -> RateLimitFeedback | None:
+        """Keep the rate-limit state a response reported; tell the budget what it said."""
+        if not isinstance(outcome, RawResponse):
+            return None  # no answer: the request still counts against the budget
+        if outcome.hints.rate_limit is not None:
+            self.rate_limit = outcome.hints.rate_limit
+        return RateLimitFeedback.from_response(
+            outcome.status, outcome.headers, time.time(), rate_limit=outcome.hints.rate_limit
+        )
+
+    def _slots(self) -> asyncio.Semaphore:
+        if self._in_flight is None:
+            self._in_flight = asyncio.Semaphore(self._max_concurrency)
+        return self._in_flight
+
+    async def send(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        timeout: aiohttp.ClientTimeout | None = None,
+        attempt: int = 1,
+    ) -> Outcome:
+        """Send one GET (following safe redirects) and read its whole body, capped.
+
+        Returns the response, or the ``Failure`` that stopped it; never an aiohttp error.
+
+        Raises:
+            ClientClosedError: the client is closed.
+
+        """
+        session = self._get_session()
+        url = self.base_url + path
+        started = time.perf_counter()
+        try:
+            outcome = await self._exchange(session, url, params, timeout or self.timeout)
+        except (asyncio.TimeoutError, aiohttp.ClientError, ValueError, OSError) as exc:
+            elapsed = time.perf_counter() - started
+            outcome = _failure(exc, url, elapsed)
+        if isinstance(outcome, RawResponse):
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            logger.debug(
+                "GET %s -> %d (attempt %d, %.1f ms)", path, outcome.status, attempt, elapsed_ms
+            )
+        return outcome
+
+    async def _exchange(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        params: Mapping[str, str] | None,
+        timeout: aiohttp.ClientTimeout,
+    ) -> Outcome:
+        target: str | URL = url
+        headers = self._headers
+        for _ in range(MAX_REDIRECTS + 1):
+            async with session.get(
+                target, params=params, headers=headers, timeout=timeout, allow_redirects=False
+            ) as response:
+                location = response.headers.get("Location")
+                if response.status not in _REDIRECTS or location is None:
+                    return await self._read(response, url)
+                target = response.url.join(URL(location))
+            refusal = redirect_refusal(self.base_url, str(target))
+            if refusal is not None:
+                return Failure(kind=FailureKind.REDIRECT, detail=refusal, url=url)
+            if not same_origin(self.base_url, str(target)):
+                # Never send the token to another origin (aiohttp's own rule, kept by hand).
+                headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+            params = None  # the Location carries its own query
+        return Failure(
+            kind=FailureKind.REDIRECT, detail=f"more than {MAX_REDIRECTS} redirects", url=url
+        )
+
+    async def _read(self, response: aiohttp.ClientResponse, url: str) -> Outcome:
+        cap = self.max_response_bytes
+        declared = response.content_length
+        if declared is not None and declared > cap:
+            return _too_large(url, cap, f"Content-Length is {declared} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(READ_CHUNK_BYTES):
+            size += len(chunk)
+            if size > cap:
+                return _too_large(url, cap, "the body kept going past it")
+            chunks.append(chunk)
+        return RawResponse.build(
+            url=str(response.url),
+            status=response.status,
+            headers=Headers(response.headers.items()),
+            body=b"".join(chunks),
+            now=time.time(),
+        )
+
+
+def _json_body(outcome: RawResponse) -> bool:
+    """Whether ``decide()`` would decode this body as JSON (a 2xx, JSON or no content type)."""
+    if not 200 <= outcome.status < 300:
+        return False
+    content_type = outcome.content_type
+    return not content_type or "json" in content_type  # decode_json's content-type rule
+
+
+def _too_large(url: str, cap: int, detail: str) -> Failure:
+    return Failure(
+        kind=FailureKind.TOO_LARGE, detail=f"over max_response_bytes={cap}: {detail}", url=url
     )
 
 
-def _reason(exc: GitBookError) -> str:
-    if isinstance(exc, APIStatusError):
-        return f"HTTP {exc.status}"
-    return type(exc).__name__
+def _failure(exc: BaseException, url: str, elapsed: float) -> Failure:
+    """Map an aiohttp/OS exception to a Failure. str() of aiohttp errors holds no headers."""
+    kind, detail = _classify(exc)
+    if kind is FailureKind.TIMEOUT:
+        detail = f"after {elapsed:.1f} s"
+    return Failure(kind=kind, detail=detail, url=url)
 
 
-def _describe(exc: aiohttp.ClientError) -> str:
-    # str() of aiohttp errors never includes request headers (repr() of some does).
-    text = str(exc)
+def _classify(exc: BaseException) -> tuple[FailureKind, str]:
     name = type(exc).__name__
-    return f"{name}: {text}" if text else name
+    text = f"{name}: {exc}" if str(exc) else name
+    if isinstance(exc, asyncio.TimeoutError):
+        return FailureKind.TIMEOUT, text
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return FailureKind.DNS, f"{exc.host}: {exc.os_error.strerror or exc.os_error}"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        error = exc.certificate_error
+        reason = getattr(error, "verify_message", None) or str(error)
+        return FailureKind.TLS, f"certificate of {exc.host} not accepted: {reason}"
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return FailureKind.TLS, f"{exc.host}: {exc.os_error}"
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return FailureKind.CUT_SHORT, text
+    if isinstance(exc, (aiohttp.TooManyRedirects, aiohttp.RedirectClientError)):
+        return FailureKind.REDIRECT, name  # str() of TooManyRedirects is the request URL
+    if isinstance(exc, (ValueError, aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError)):
+        return FailureKind.INVALID_REQUEST, name
+    return FailureKind.CONNECTION, text
