@@ -5,8 +5,14 @@ Start with ``GitBookClient``; everything public is re-exported here.
 
 from gitbook_async._batch import SpaceResult, SpaceResults
 from gitbook_async._client import GitBookClient
-from gitbook_async._config import RateLimit, RetryPolicy
-from gitbook_async._converter import structure
+from gitbook_async._config import RetryPolicy
+from gitbook_async._constants import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_PREFETCH,
+    DEFAULT_TIMEOUT,
+)
 from gitbook_async._errors import (
     APIConnectionError,
     APIStatusError,
@@ -27,9 +33,12 @@ from gitbook_async._errors import (
     ServerError,
     UnprocessableEntityError,
 )
+from gitbook_async._headers import RateLimit
 from gitbook_async._pagination import AsyncItemIterator, AsyncPageIterator, AsyncPaginator, Page
+from gitbook_async._ratelimit import LocalRateLimiter, RateLimiter, RateLimitFeedback, Reservation
 from gitbook_async._resources._spaces import SpacesResource
 from gitbook_async._version import __version__
+from gitbook_async._wire import structure
 from gitbook_async.models import (
     BillingCreditsBundle,
     BillingInterval,
@@ -116,6 +125,11 @@ __all__ = [
     "ConflictError",
     "ContentSecurityPolicyDirectives",
     "CustomMergeRule",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_CONCURRENCY",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_PREFETCH",
+    "DEFAULT_TIMEOUT",
     "GitBookClient",
     "GitBookError",
     "GitBookModel",
@@ -138,6 +152,7 @@ __all__ = [
     "IntegrationVisibility",
     "InvalidArgumentError",
     "ListNext",
+    "LocalRateLimiter",
     "MemberRole",
     "MergeRule",
     "MergeRuleType",
@@ -167,6 +182,9 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimit",
     "RateLimitError",
+    "RateLimitFeedback",
+    "RateLimiter",
+    "Reservation",
     "ResponseTooLargeError",
     "ResponseValidationError",
     "RetryPolicy",

@@ -9,10 +9,11 @@ from typing import Final, Generic, TypeVar
 
 import attrs
 
+from gitbook_async._checks import check_int
 from gitbook_async._closing import AsyncClosing
 from gitbook_async._errors import GitBookError, InvalidArgumentError
 
-__all__ = ["SpaceResult", "SpaceResults"]
+__all__ = ["SpaceResult", "SpaceResults", "map_spaces"]
 
 T = TypeVar("T")
 _NO_MORE: Final = "\x00no more space ids"
@@ -68,8 +69,7 @@ class SpaceResults(AsyncClosing, Generic[T]):
         self._running: dict[asyncio.Task[T], str] = {}
         if isinstance(space_ids, str):
             raise InvalidArgumentError("space_ids must be an iterable of ids, not one string")
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise InvalidArgumentError(f"concurrency must be an int >= 1, got {concurrency!r}")
+        check_int("concurrency", concurrency, minimum=1)
         self._pending_ids: Iterator[str] = iter(space_ids)
         self._operation = operation
         self._concurrency = concurrency
@@ -133,6 +133,24 @@ class SpaceResults(AsyncClosing, Generic[T]):
                     task.cancel()
             elif not task.cancelled():
                 task.exception()  # mark it retrieved: the caller left before seeing it
+
+
+def map_spaces(
+    space_ids: Iterable[str],
+    operation: Callable[[str], Awaitable[T]],
+    *,
+    concurrency: int | None,
+    default_concurrency: int,
+) -> SpaceResults[T]:
+    """Run ``operation`` over ``space_ids``, ``concurrency`` at once (None: the default).
+
+    Raises:
+        InvalidArgumentError: ``space_ids`` is one string, or ``concurrency`` is not an
+            int >= 1 (before anything runs).
+
+    """
+    chosen = default_concurrency if concurrency is None else concurrency
+    return SpaceResults(space_ids, operation, concurrency=chosen)
 
 
 async def _call(operation: Callable[[str], Awaitable[T]], space_id: str) -> T:

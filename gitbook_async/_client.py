@@ -2,40 +2,45 @@
 
 from __future__ import annotations
 
-import enum
-import math
+import copy
 import os
+import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import aiohttp
+import attrs
 
-from gitbook_async._batch import SpaceResults
+from gitbook_async._batch import SpaceResults, map_spaces
+from gitbook_async._checks import check_int
 from gitbook_async._closing import AsyncClosing
-from gitbook_async._config import RateLimit, RetryPolicy
+from gitbook_async._config import RetryPolicy
 from gitbook_async._constants import (
     BASE_URL_ENV_VAR,
     DEFAULT_BASE_URL,
-    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TOTAL_TIMEOUT,
+    DEFAULT_TIMEOUT,
     TOKEN_ENV_VAR,
 )
-from gitbook_async._errors import ClientClosedError, ConfigurationError, InvalidArgumentError
-from gitbook_async._resources._spaces import CallOptions, SpacesResource, Timeout
-from gitbook_async._sansio import normalize_base_url, user_agent
-from gitbook_async._transport import Transport
+from gitbook_async._errors import ClientClosedError, ConfigurationError
+from gitbook_async._headers import RateLimit
+from gitbook_async._logging import configure_logging_from_env
+from gitbook_async._ratelimit import LocalRateLimiter, RateLimiter, budget_key
+from gitbook_async._resources._options import CallOptions, JSONTransport, Timeout, client_timeout
+from gitbook_async._resources._spaces import SpacesResource
+from gitbook_async._transport import Transport, user_agent
+from gitbook_async._urls import normalize_base_url
 
 __all__ = ["GitBookClient"]
 
-DEFAULT_MAX_CONCURRENCY = 16
-
 T = TypeVar("T")
 
+_CONTROL_CATEGORIES: Final = frozenset({"Cc", "Zl", "Zp"})
+"""Unicode categories refused in a token: controls (CR, LF, NUL, ...) and line breaks."""
 
-class _State(enum.Enum):
-    OPEN = "open"
-    CLOSED = "closed"
+# $GITBOOK_LOG is read once, when gitbook_async is imported (like openai's $OPENAI_LOG).
+configure_logging_from_env()
 
 
 class GitBookClient(AsyncClosing):
@@ -62,7 +67,8 @@ class GitBookClient(AsyncClosing):
         ```
 
     Args:
-        token: API token; defaults to the ``GITBOOK_API_TOKEN`` environment variable.
+        token: API token; defaults to the ``GITBOOK_API_TOKEN`` environment variable (with
+            surrounding whitespace, such as a trailing newline, stripped).
         base_url: API origin (``/v1`` is added); defaults to ``$GITBOOK_BASE_URL``, else
             ``https://api.gitbook.com``. Plain http is refused except to loopback hosts unless
             ``allow_insecure_http=True``.
@@ -76,9 +82,15 @@ class GitBookClient(AsyncClosing):
         max_concurrency: Requests in flight at once across all tasks sharing the client;
             the owned session's connection pool is sized to match.
         allow_insecure_http: Allow a plain ``http://`` base URL to a non-loopback host.
+        rate_limiter: Where the rate budget lives (docs/rate-limits.md): by default a
+            ``LocalRateLimiter`` of this client's own; pass one shared instance to several
+            clients, or ``gitbook_async.redis.RedisRateLimiter`` to share the budget among
+            processes and machines. The client never closes it.
 
     Raises:
-        ConfigurationError: ``base_url`` is unusable or unsafe.
+        ConfigurationError: ``base_url`` is unusable or unsafe, or the token holds a
+            control character (a line break, NUL, ...), which could forge headers.
+        InvalidArgumentError: ``timeout`` is not a positive number or a ``ClientTimeout``.
 
     """
 
@@ -88,38 +100,44 @@ class GitBookClient(AsyncClosing):
         *,
         base_url: str | None = None,
         session: aiohttp.ClientSession | None = None,
-        timeout: float | aiohttp.ClientTimeout = DEFAULT_TOTAL_TIMEOUT,
+        timeout: float | aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
         user_agent: str | None = None,
         retry: RetryPolicy | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         allow_insecure_http: bool = False,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
-        self._token = token if token is not None else os.environ.get(TOKEN_ENV_VAR) or None
-        if self._token is not None and (not isinstance(self._token, str) or not self._token):
-            raise ConfigurationError("token must be a non-empty string")
-        _check_positive_int("max_response_bytes", max_response_bytes)
-        _check_positive_int("max_concurrency", max_concurrency)
+        self._token = _read_token(token)
+        check_int("max_response_bytes", max_response_bytes, minimum=1, error=ConfigurationError)
+        check_int("max_concurrency", max_concurrency, minimum=1, error=ConfigurationError)
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ConfigurationError(f"retry must be a RetryPolicy, got {retry!r}")
         if base_url is None:
             base_url = os.environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL
         self._base_url = normalize_base_url(base_url, allow_insecure_http=allow_insecure_http)
-        self._state = _State.OPEN
         headers = {"Accept": "application/json", "User-Agent": _user_agent_or_error(user_agent)}
         if self._token is not None:
             headers["Authorization"] = f"Bearer {self._token}"
         self._transport = Transport(
             base_url=self._base_url,
             headers=headers,
-            timeout=_client_timeout(timeout),
+            timeout=client_timeout(timeout),
             max_response_bytes=max_response_bytes,
             session=session,
             max_concurrency=max_concurrency,
             retry=retry if retry is not None else RetryPolicy(),
+            rate_limiter=_rate_limiter_or_error(rate_limiter),
+            budget_key=budget_key(self._base_url, self._token or ""),
         )
         self._max_concurrency = max_concurrency
-        self._spaces = SpacesResource(self._get_json, map_spaces=self.map_spaces)
+        sender: JSONTransport = (
+            self._transport if self._token is not None else _Tokenless(self._transport)
+        )
+        self._calls = _ClientCalls(sender, self._transport, CallOptions(), derived=False)
+        self._spaces = SpacesResource(
+            self._calls, max_concurrency=max_concurrency, base_url=self._base_url
+        )
 
     @property
     def spaces(self) -> SpacesResource:
@@ -133,8 +151,11 @@ class GitBookClient(AsyncClosing):
 
     @property
     def retry(self) -> RetryPolicy:
-        """The client's retry policy."""
-        return self._transport.retry
+        """The client's retry policy (with a ``with_options(max_retries=...)`` override)."""
+        max_retries = self._calls.defaults.max_retries
+        if max_retries is None:
+            return self._transport.retry
+        return attrs.evolve(self._transport.retry, max_retries=max_retries)
 
     @property
     def base_url(self) -> str:
@@ -143,8 +164,66 @@ class GitBookClient(AsyncClosing):
 
     @property
     def closed(self) -> bool:
-        """Whether ``aclose()`` has been called."""
-        return self._state is _State.CLOSED
+        """Whether ``aclose()`` has been called (on this client, or on the one it derives from)."""
+        return self._calls.closed
+
+    def with_options(
+        self, *, timeout: Timeout = None, max_retries: int | None = None
+    ) -> GitBookClient:
+        """Return a client with other defaults that shares this one's pool and rate budget.
+
+        The new client sends through this client's connection pool, in-flight limit and rate
+        limiter (so both stay inside one budget), with ``timeout`` and ``max_retries`` as its
+        defaults; None keeps this client's value, and a call's own ``timeout=`` or
+        ``max_retries=`` still wins. Like openai's ``with_options``; it is cheap, so derive
+        one per job, per request handler or inline.
+
+        What defines the pool and the budget cannot be overridden: ``token``, ``base_url``,
+        ``session``, ``max_concurrency``, ``allow_insecure_http``, ``rate_limiter`` (and
+        ``user_agent``, ``max_response_bytes`` and the retry backoff, fixed by the pool's
+        transport). Create another ``GitBookClient`` for those; it gets a pool of its own.
+
+        Lifecycle: closing this client closes the pool, and every client derived from it then
+        raises ``ClientClosedError``. Closing a derived client (``aclose()`` or leaving
+        ``async with derived:``) closes only that client; the pool stays open for the others.
+        Keep this client open while derived ones are in use, and close it at the end.
+
+        Example:
+            ```python
+            import asyncio
+
+            from gitbook_async import GitBookClient
+
+
+            async def main() -> None:
+                async with GitBookClient() as gitbook:
+                    impatient = gitbook.with_options(timeout=5, max_retries=0)
+                    blocks = await impatient.spaces.list_integration_blocks("demo-space")
+                    print(len(blocks), "blocks;", impatient)  # same pool, other defaults
+
+
+            asyncio.run(main())
+            ```
+
+        Raises:
+            ClientClosedError: this client is closed.
+            InvalidArgumentError: ``timeout`` is not a positive number or an
+                ``aiohttp.ClientTimeout``, or ``max_retries`` is not an int >= 0.
+
+        """
+        self._calls.check_open()
+        changes = CallOptions(timeout, max_retries)
+        current = self._calls.defaults
+        defaults = CallOptions(
+            current.timeout if changes.timeout is None else changes.timeout,
+            current.max_retries if changes.max_retries is None else changes.max_retries,
+        )
+        derived = copy.copy(self)  # shares the transport: the pool, the slots, the limiter
+        derived._calls = _ClientCalls(self._calls.sender, self._transport, defaults, derived=True)
+        derived._spaces = SpacesResource(
+            derived._calls, max_concurrency=self._max_concurrency, base_url=self._base_url
+        )
+        return derived
 
     def map_spaces(
         self,
@@ -178,65 +257,148 @@ class GitBookClient(AsyncClosing):
             asyncio.run(main())
             ```
         """
-        return SpaceResults(space_ids, operation, concurrency=concurrency or self._max_concurrency)
-
-    async def _get_json(
-        self, endpoint: str, path: str, query: Mapping[str, str], options: CallOptions
-    ) -> Any:
-        """Send a GET (with retries) and return its decoded JSON, or raise the typed error."""
-        self._check_usable()
-        return await self._transport.get_json(
-            path,
-            query,
-            endpoint=endpoint,
-            timeout=None if options.timeout is None else _client_timeout(options.timeout),
-            max_retries=options.max_retries,
+        return map_spaces(
+            space_ids, operation, concurrency=concurrency, default_concurrency=self._max_concurrency
         )
-
-    def _check_usable(self) -> None:
-        if self._state is _State.CLOSED:
-            raise ClientClosedError(
-                "this GitBookClient is closed; create a new one (or keep it open for the "
-                "lifetime of your app)"
-            )
-        if self._token is None:
-            raise ConfigurationError(
-                f"no GitBook API token: pass GitBookClient(token=...) or set ${TOKEN_ENV_VAR}"
-            )
 
     async def aclose(self) -> None:
         """Close the client and the session it owns (a borrowed session stays open).
 
-        Idempotent; calls made afterwards raise ``ClientClosedError``.
+        A client made by ``with_options()`` closes only itself: the pool stays open for the
+        client it derives from. Idempotent; calls made afterwards raise ``ClientClosedError``.
         """
-        self._state = _State.CLOSED
-        await self._transport.aclose()
+        if self._calls.derived:
+            self._calls.closed_here = True
+        else:
+            await self._transport.aclose()
 
     async def __aenter__(self) -> GitBookClient:
-        self._check_usable()
+        self._calls.check_open()
+        if self._token is None:
+            raise _no_token()
         self._transport.ensure_open()
         return self
 
     def __repr__(self) -> str:
         token = "set" if self._token else "missing"
-        return f"<GitBookClient base_url={self._base_url!r} token={token} {self._state.value}>"
+        state = "closed" if self.closed else "open"
+        text = f"<GitBookClient base_url={self._base_url!r} token={token} {state}"
+        if self._calls.derived:
+            text += f" with_options({self._calls.defaults_text()})"
+        return text + ">"
 
 
-def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
-    if isinstance(timeout, aiohttp.ClientTimeout):
-        return timeout
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, (int, float))
-        or not math.isfinite(timeout)
-        or timeout <= 0
-    ):
-        raise InvalidArgumentError(
-            f"timeout must be a positive number of seconds or an aiohttp.ClientTimeout, "
-            f"got {timeout!r}"
+class _ClientCalls:
+    """The transport as one client's resources see it.
+
+    It adds that client's default ``timeout`` and ``max_retries`` and its own closed state:
+    clients made by ``with_options`` share one transport (one pool, one rate budget) but
+    each closes on its own.
+    """
+
+    def __init__(
+        self, sender: JSONTransport, transport: Transport, defaults: CallOptions, *, derived: bool
+    ) -> None:
+        self.sender = sender
+        self.defaults = defaults
+        self.derived = derived
+        self.closed_here = False
+        self._transport = transport
+
+    @property
+    def closed(self) -> bool:
+        """Whether this client, or the pool it sends through, is closed."""
+        return self.closed_here or self._transport.closed
+
+    def check_open(self) -> None:
+        """Raise ``ClientClosedError`` if this client or its pool is closed."""
+        if self.closed_here:
+            raise ClientClosedError(
+                "this GitBookClient (made by with_options()) is closed; call with_options() "
+                "again on the client it came from"
+            )
+        if self.derived and self._transport.closed:
+            raise ClientClosedError(
+                "the GitBookClient this one was made from (with_options()) is closed, and with "
+                "it the connection pool they share; keep that client open while derived "
+                "clients are in use"
+            )
+        self._transport.check_open()
+
+    def defaults_text(self) -> str:
+        """Return the overrides as ``with_options`` arguments (for the client's repr)."""
+        timeout, max_retries = self.defaults.timeout, self.defaults.max_retries
+        parts = [] if timeout is None else [f"timeout={timeout.total!r}"]
+        if max_retries is not None:
+            parts.append(f"max_retries={max_retries!r}")
+        return ", ".join(parts)
+
+    async def get_json(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        endpoint: str,
+        timeout: aiohttp.ClientTimeout | None = None,
+        max_retries: int | None = None,
+        fast_decode: Callable[[bytes], Any] | None = None,
+    ) -> Any:
+        """Send through the shared transport with this client's defaults filled in."""
+        self.check_open()
+        return await self.sender.get_json(
+            path,
+            params,
+            endpoint=endpoint,
+            timeout=self.defaults.timeout if timeout is None else timeout,
+            max_retries=self.defaults.max_retries if max_retries is None else max_retries,
+            fast_decode=fast_decode,
         )
-    return aiohttp.ClientTimeout(
-        total=float(timeout), sock_connect=min(DEFAULT_CONNECT_TIMEOUT, float(timeout))
+
+
+class _Tokenless:
+    """The transport as the resources see it while no token is configured.
+
+    Every call fails before anything is sent: with ``ClientClosedError`` once the client is
+    closed (the transport's one check), else with the missing-token ``ConfigurationError``.
+    """
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    async def get_json(self, path: str, params: Mapping[str, str], **options: Any) -> Any:
+        """Refuse the call; see the class docstring."""
+        self._transport.check_open()
+        raise _no_token()
+
+
+def _read_token(token: object) -> str | None:
+    """Return the token given, else ``$GITBOOK_API_TOKEN`` stripped, else None.
+
+    Raises:
+        ConfigurationError: the token is not a non-empty string, or holds a control
+            character (a header injection or a pasted line break); never echoing it.
+
+    """
+    if token is None:
+        token = os.environ.get(TOKEN_ENV_VAR, "").strip() or None
+        source = f"${TOKEN_ENV_VAR}"
+        if token is None:
+            return None
+    else:
+        source = "token="
+    if not isinstance(token, str) or not token:
+        raise ConfigurationError("token must be a non-empty string")
+    if any(unicodedata.category(char) in _CONTROL_CATEGORIES for char in token):
+        raise ConfigurationError(
+            f"the token ({source}) contains a control character such as a line break; "
+            "copy the token again without it (it is not shown here)"
+        )
+    return token
+
+
+def _no_token() -> ConfigurationError:
+    return ConfigurationError(
+        f"no GitBook API token: pass GitBookClient(token=...) or set ${TOKEN_ENV_VAR}"
     )
 
 
@@ -246,6 +408,12 @@ def _user_agent_or_error(extra: str | None) -> str:
     return user_agent(extra)
 
 
-def _check_positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigurationError(f"{name} must be a positive int, got {value!r}")
+def _rate_limiter_or_error(limiter: object) -> RateLimiter:
+    if limiter is None:
+        return LocalRateLimiter()
+    if not isinstance(limiter, RateLimiter):
+        raise ConfigurationError(
+            "rate_limiter must implement the RateLimiter protocol (acquire, confirm, release, "
+            f"record), such as LocalRateLimiter() or RedisRateLimiter; got {type(limiter).__name__}"
+        )
+    return limiter

@@ -190,3 +190,20 @@ async def test_map_spaces_uses_the_client_concurrency() -> None:
     await client.aclose()
     assert len(results) == 20
     assert peak == 3
+
+
+@pytest.mark.parametrize("concurrency", [0, -1, True])
+async def test_an_explicit_bad_concurrency_is_refused_not_replaced(concurrency: int) -> None:
+    """Only ``concurrency=None`` means the client's default; 0 is refused like any bad value,
+    for map_spaces and list_integrations_many alike, before anything runs.
+    """
+
+    async def operation(space_id: str) -> str:
+        raise AssertionError("never called")  # pragma: no cover
+
+    client = GitBookClient(TOKEN)
+    with pytest.raises(InvalidArgumentError, match="concurrency"):
+        client.map_spaces(["a"], operation, concurrency=concurrency)
+    with pytest.raises(InvalidArgumentError, match="concurrency"):
+        client.spaces.list_integrations_many(["a"], concurrency=concurrency)
+    await client.aclose()

@@ -167,6 +167,30 @@ async def test_a_call_after_aclose_raises_client_closed_error(
     assert mock_api.requests == {}
 
 
+async def test_every_call_after_aclose_gives_the_same_closed_message(
+    mock_api: aioresponses, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One lifecycle state, one message: calls, walks and ``async with`` on a closed client
+    (with or without a token) raise ClientClosedError saying the same thing.
+    """
+    monkeypatch.delenv("GITBOOK_API_TOKEN", raising=False)
+    messages = set()
+    for token in (TOKEN, None):
+        client = GitBookClient(token)
+        await client.aclose()
+        for attempt in (
+            blocks(client),
+            client.spaces.list_integrations("space_1").collect(),
+            client.__aenter__(),
+        ):
+            with pytest.raises(ClientClosedError) as caught:
+                await attempt
+            messages.add(str(caught.value))
+    assert len(messages) == 1
+    assert "closed" in messages.pop()
+    assert mock_api.requests == {}
+
+
 async def test_aclose_is_idempotent(sessions: list[aiohttp.ClientSession]) -> None:
     """``aclose()`` may be called any number of times, used or not."""
     unused = GitBookClient(token=TOKEN)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import itertools
 import re
 import types
 from pathlib import Path
@@ -167,3 +168,42 @@ def test_the_drawn_exception_tree_matches_the_classes() -> None:
         assert issubclass(cls, GitBookError)
         if parent is not None:
             assert getattr(gitbook_async, parent) in cls.__bases__, name
+
+
+def test_public_defaults_are_exported_with_their_values() -> None:
+    """The documented defaults are importable from ``gitbook_async`` (openai's
+    ``DEFAULT_TIMEOUT`` style), each with its documented value.
+    """
+    assert gitbook_async.DEFAULT_BASE_URL == "https://api.gitbook.com"
+    assert gitbook_async.DEFAULT_TIMEOUT == 60.0
+    assert gitbook_async.DEFAULT_MAX_RETRIES == 3
+    assert gitbook_async.DEFAULT_MAX_CONCURRENCY == 16
+    assert gitbook_async.DEFAULT_PREFETCH == 1
+
+
+def test_public_defaults_have_docstrings() -> None:
+    """Every ``DEFAULT_*`` constant in ``__all__`` has an attribute docstring where it is
+    defined (mkdocstrings shows it in the reference).
+    """
+    from gitbook_async import _constants
+
+    tree = ast.parse(Path(_constants.__file__).read_text(encoding="utf-8"))
+    documented = set()
+    for node, following in itertools.pairwise(tree.body):
+        if (
+            isinstance(node, (ast.Assign, ast.AnnAssign))
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+            documented.add(ast.unparse(target))
+    defaults = {name for name in gitbook_async.__all__ if name.startswith("DEFAULT_")}
+    assert defaults == {
+        "DEFAULT_BASE_URL",
+        "DEFAULT_MAX_CONCURRENCY",
+        "DEFAULT_MAX_RETRIES",
+        "DEFAULT_PREFETCH",
+        "DEFAULT_TIMEOUT",
+    }
+    assert defaults <= documented

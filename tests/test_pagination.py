@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -536,7 +538,7 @@ def test_cursor_history_catches_short_and_long_loops_in_constant_memory() -> Non
     """Recent repeats are caught at once; a loop longer than the exact window is caught
     within three turns; memory stays bounded."""
     from gitbook_async._constants import RECENT_CURSORS_KEPT
-    from gitbook_async._pagination import _CursorHistory
+    from gitbook_async._pagination._cursor import CursorHistory as _CursorHistory
 
     history = _CursorHistory(None)
     assert not any(history.repeats(f"c{i}") for i in range(10))
@@ -555,3 +557,132 @@ def test_cursor_history_catches_short_and_long_loops_in_constant_memory() -> Non
 
     history = _CursorHistory(None)
     assert not any(history.repeats(f"unique-{i}") for i in range(10_000))
+
+
+# --- one consumer per iterator, hostile cursors ----------------------------------------------
+
+
+@BOTH_MODES
+@pytest.mark.parametrize("kind", ["items", "pages"])
+async def test_a_second_anext_while_one_waits_raises_runtime_error(
+    prefetch: int, kind: str
+) -> None:
+    """Like an async generator, an iterator refuses a concurrent ``__anext__`` with
+    RuntimeError("... already running ..."), fetching nothing twice and losing nothing.
+    """
+    fetch = FakeFetch(chain(2, 2))
+    fetch.hold(None)
+    paginator = AsyncPaginator(fetch, prefetch=prefetch)
+    iterator: Any = aiter(paginator) if kind == "items" else paginator.pages()
+    first = asyncio.ensure_future(anext(iterator))
+    await settle()
+    with pytest.raises(RuntimeError, match="already running"):
+        await anext(iterator)
+    fetch.release(None)
+    got = [await first, *[value async for value in iterator]]
+    if kind == "pages":
+        got = items_of(got)
+    assert got == [0, 1, 2, 3]
+    assert fetch.calls == [None, "c2"]
+    await assert_no_other_task()
+
+
+@BOTH_MODES
+async def test_a_server_cursor_that_is_not_valid_unicode_stops_the_walk(prefetch: int) -> None:
+    """A next cursor with a lone surrogate: this page's items, then PaginationError naming
+    it, and no fetch with it.
+    """
+    pages = chain(2, 2)
+    relink(pages, None, "\ud800abc")
+    fetch = FakeFetch(pages)
+    got: list[int] = []
+    with pytest.raises(PaginationError) as caught:
+        await drain(AsyncPaginator(fetch, prefetch=prefetch), got)
+    assert got == [0, 1]
+    assert caught.value.cursor == "\ud800abc"
+    assert fetch.calls == [None]
+    await assert_no_other_task()
+
+
+@pytest.mark.parametrize("start_page", ["\ud800abc", "ok\udfff"])
+def test_a_start_page_that_is_not_valid_unicode_is_refused(start_page: str) -> None:
+    """``start_page`` with a lone surrogate raises InvalidArgumentError at construction."""
+    with pytest.raises(InvalidArgumentError, match="Unicode"):
+        AsyncPaginator(FakeFetch({}), start_page=start_page)
+
+
+@BOTH_MODES
+async def test_a_server_cursor_that_looks_like_a_resume_cursor_round_trips(prefetch: int) -> None:
+    """A server cursor starting with ``gbasync1.`` is wrapped in ``next_page`` and
+    ``resume_cursor`` so that ``page=`` sends it back unchanged.
+    """
+    pages = chain(2, 2)
+    pages["gbasync1."] = pages.pop("c2")
+    relink(pages, None, "gbasync1.")
+    fetch = FakeFetch(pages)
+    first = await anext(aiter(AsyncPaginator(fetch, prefetch=0).pages()))
+    assert first.next_page is not None
+    assert first.next_page != "gbasync1."
+    mid_page = await anext(aiter(AsyncPaginator(fetch, start_page=first.next_page).pages()))
+    assert mid_page.resume_cursor(1) is not None
+    resumed = AsyncPaginator(fetch, start_page=mid_page.resume_cursor(1), prefetch=prefetch)
+    assert [item async for item in resumed] == [3]
+    assert fetch.calls == [None, "gbasync1.", "gbasync1."]
+    await assert_no_other_task()
+
+
+def _resume(payload: object) -> str:
+    """A resume cursor carrying ``payload`` (valid or not) as its JSON."""
+    encoded = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
+    return "gbasync1." + encoded.rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("server_cursor", "skip"),
+    [(None, 0), ("c2", 0), (None, 3), ("c2", 1), ("a&b=c 🎉", 7), ("gbasync1.x", 0)],
+)
+def test_a_position_survives_the_resume_codec(server_cursor: str | None, skip: int) -> None:
+    """decode(encode(position)) is the position; a plain server cursor stays itself."""
+    from gitbook_async._pagination._cursor import decode_position, encode_position
+
+    cursor = encode_position(server_cursor, skip)
+    assert decode_position(cursor) == (server_cursor, skip)
+    if skip == 0 and not (server_cursor or "").startswith("gbasync1."):
+        assert cursor == server_cursor
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "gbasync1.!!!",
+        "gbasync1.",
+        _resume([1, 2]),
+        _resume({"page": "c2"}),
+        _resume({"page": 5, "skip": 1}),
+        _resume({"page": "c2", "skip": -1}),
+        _resume({"page": "c2", "skip": True}),
+        _resume({"page": "c2", "skip": "1"}),
+    ],
+)
+def test_a_damaged_resume_cursor_is_refused_before_any_fetch(cursor: str) -> None:
+    """``start_page`` that looks like a resume cursor but does not decode to a position
+    raises InvalidArgumentError naming it.
+    """
+    fetch = FakeFetch({})
+    with pytest.raises(InvalidArgumentError, match="damaged"):
+        AsyncPaginator(fetch, start_page=cursor)
+    assert fetch.calls == []
+
+
+def test_page_resume_cursor_points_inside_the_page() -> None:
+    """``resume_cursor(k)`` continues after k items; past the end it is ``next_page``."""
+    page = Page(items=(10, 11, 12), next_page="c3", cursor="c2")
+    assert page.resume_cursor(3) == page.resume_cursor(5) == "c3"
+    assert page.resume_cursor(0) == "c2"
+    inside = page.resume_cursor(1)
+    assert inside is not None
+    assert inside.startswith("gbasync1.")
+    later = Page(items=(11, 12), next_page="c3", cursor=inside).resume_cursor(1)
+    from gitbook_async._pagination._cursor import decode_position
+
+    assert decode_position(later) == ("c2", 2)

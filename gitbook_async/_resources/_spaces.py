@@ -1,75 +1,52 @@
-"""The space integrations endpoints: validate ids, build requests, turn JSON into models."""
+"""The space integrations endpoints: validate ids, build requests, turn JSON into models.
+
+A resource calls the transport (``get_json``) and the wire layer (``structure_response``)
+itself; the client only hands it the transport and its default concurrency.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, Final, Protocol
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final, TypeVar
 
-import aiohttp
-import attrs
-
-from gitbook_async._batch import SpaceResults
-from gitbook_async._constants import MAX_PAGE_SIZE
-from gitbook_async._converter import structure_response
+from gitbook_async._batch import SpaceResults, map_spaces
+from gitbook_async._checks import check_int
+from gitbook_async._constants import BATCH_PREFETCH, DEFAULT_PREFETCH, MAX_PAGE_SIZE
 from gitbook_async._errors import InvalidArgumentError, NotFoundError
-from gitbook_async._pagination import AsyncPaginator, Page
-from gitbook_async._sansio import api_path, validate_space_id
+from gitbook_async._pagination import AsyncPaginator, FetchPage, Page, RawPage
+from gitbook_async._resources._listing import decode_listing, integrations_page, structure_body
+from gitbook_async._resources._options import CallOptions, JSONTransport, Timeout
+from gitbook_async._urls import api_path, validate_space_id
+from gitbook_async._wire._accelerated import OwnerMemo, decode_models
 from gitbook_async.models import (
     Integration,
-    IntegrationList,
     SpaceIntegrationBlocks,
     SpaceIntegrationScript,
 )
 
 __all__ = ["SpacesResource"]
 
-Timeout = float | aiohttp.ClientTimeout | None
-
-
-@attrs.frozen
-class CallOptions:
-    """Per-call overrides of the client's settings (None keeps the client's)."""
-
-    timeout: Timeout = None
-    max_retries: int | None = None
-
-    def __attrs_post_init__(self) -> None:
-        retries = self.max_retries
-        if retries is not None and (
-            isinstance(retries, bool) or not isinstance(retries, int) or retries < 0
-        ):
-            raise InvalidArgumentError(f"max_retries must be an int >= 0, got {retries!r}")
-
-
-GetJSON = Callable[[str, str, Mapping[str, str], CallOptions], Awaitable[Any]]
-"""(endpoint label, path, query, options) -> decoded JSON; raises our errors."""
-
-
-class MapSpaces(Protocol):
-    """The client's ``map_spaces`` as the resource sees it."""
-
-    def __call__(
-        self,
-        space_ids: Iterable[str],
-        operation: Callable[[str], Awaitable[list[Integration]]],
-        *,
-        concurrency: int | None = None,
-    ) -> SpaceResults[list[Integration]]: ...
-
-
 INTEGRATIONS: Final = "/spaces/{spaceId}/integrations"
 INTEGRATION_BLOCKS: Final = "/spaces/{spaceId}/integration-blocks"
 INTEGRATION_SCRIPTS: Final = "/spaces/{spaceId}/integration-scripts"
 
-DEFAULT_PREFETCH: Final = 1
+M = TypeVar("M")
 
 
 class SpacesResource:
     """Endpoints under ``/spaces/{spaceId}``; reach it as ``client.spaces``."""
 
-    def __init__(self, get_json: GetJSON, *, map_spaces: MapSpaces) -> None:
-        self._get_json = get_json
-        self._map_spaces = map_spaces
+    def __init__(
+        self, transport: JSONTransport, *, max_concurrency: int, base_url: str | None = None
+    ) -> None:
+        self._transport = transport
+        self._max_concurrency = max_concurrency
+        self._base_url = base_url
+
+    def __repr__(self) -> str:
+        where = "" if self._base_url is None else f" base_url={self._base_url!r}"
+        return f"<SpacesResource of GitBookClient{where} max_concurrency={self._max_concurrency}>"
 
     def list_integrations_many(
         self,
@@ -95,13 +72,15 @@ class SpacesResource:
                 search=search,
                 limit=limit,
                 max_items=max_items,
-                prefetch=0,
+                prefetch=BATCH_PREFETCH,
                 timeout=timeout,
                 max_retries=max_retries,
             )
             return await paginator.collect()
 
-        return self._map_spaces(space_ids, collect, concurrency=concurrency)
+        return map_spaces(
+            space_ids, collect, concurrency=concurrency, default_concurrency=self._max_concurrency
+        )
 
     def list_integrations(
         self,
@@ -132,36 +111,20 @@ class SpacesResource:
             max_retries: Retries for each page request (None keeps the client's policy).
 
         Raises:
-            InvalidArgumentError: a bad ``space_id``, ``limit``, ``page`` or ``max_items``
-                (raised here, before anything is sent).
+            InvalidArgumentError: a bad ``space_id``, ``limit``, ``page``, ``max_items``,
+                ``timeout`` or ``max_retries`` (raised here, before anything is sent).
 
         """
-        space_id = validate_space_id(space_id)
+        path = api_path(INTEGRATIONS, spaceId=validate_space_id(space_id))
         options = CallOptions(timeout, max_retries)
-        _check_limit(limit)
-        if search is not None and not isinstance(search, str):
-            raise InvalidArgumentError(f"search must be a string, got {search!r}")
-        if limit is None and max_items is not None and 0 < max_items <= MAX_PAGE_SIZE:
-            limit = max_items  # fetch no more than the caller will take
-        path = api_path(INTEGRATIONS, spaceId=space_id)
-        endpoint = f"GET {INTEGRATIONS}"
-        base_query: dict[str, str] = {}
-        if search is not None:
-            base_query["search"] = search
-        if limit is not None:
-            base_query["limit"] = str(limit)
-
-        async def fetch_page(cursor: str | None) -> Page[Integration]:
-            query = base_query if cursor is None else {**base_query, "page": cursor}
-            data = await self._get_json(endpoint, path, query, options)
-            listing: IntegrationList = structure_response(data, IntegrationList, endpoint=endpoint)
-            return Page(
-                items=listing.items,
-                next_page=listing.next.page if listing.next is not None else None,
-                count=listing.count,
-            )
-
-        return AsyncPaginator(fetch_page, start_page=page, max_items=max_items, prefetch=prefetch)
+        query = _listing_query(search, limit, max_items)
+        return AsyncPaginator(
+            _IntegrationsFetch(self, path, query, options),
+            start_page=page,
+            max_items=max_items,
+            prefetch=prefetch,
+            label=_call_text("list_integrations", space_id, search=search, limit=limit),
+        )
 
     async def list_integration_blocks(
         self, space_id: str, *, timeout: Timeout = None, max_retries: int | None = None
@@ -175,16 +138,9 @@ class SpacesResource:
             ResponseValidationError: the body does not match the API schema.
 
         """
-        space_id = validate_space_id(space_id)
-        endpoint = f"GET {INTEGRATION_BLOCKS}"
-        data = await self._get_json(
-            endpoint,
-            api_path(INTEGRATION_BLOCKS, spaceId=space_id),
-            {},
-            CallOptions(timeout, max_retries),
+        return await self._get_list(
+            INTEGRATION_BLOCKS, space_id, SpaceIntegrationBlocks, CallOptions(timeout, max_retries)
         )
-        blocks = structure_response(data, tuple[SpaceIntegrationBlocks, ...], endpoint=endpoint)
-        return list(blocks)
 
     async def list_integration_scripts(
         self, space_id: str, *, timeout: Timeout = None, max_retries: int | None = None
@@ -203,28 +159,102 @@ class SpacesResource:
             ResponseValidationError: the body does not match the API schema.
 
         """
-        space_id = validate_space_id(space_id)
-        endpoint = f"GET {INTEGRATION_SCRIPTS}"
+        options = CallOptions(timeout, max_retries)
         try:
-            data = await self._get_json(
-                endpoint,
-                api_path(INTEGRATION_SCRIPTS, spaceId=space_id),
-                {},
-                CallOptions(timeout, max_retries),
+            return await self._get_list(
+                INTEGRATION_SCRIPTS, space_id, SpaceIntegrationScript, options
             )
         except NotFoundError as exc:
             raise _scripts_not_found(exc) from None
-        scripts = structure_response(data, tuple[SpaceIntegrationScript, ...], endpoint=endpoint)
-        return list(scripts)
 
+    async def _get_list(
+        self, template: str, space_id: str, model: type[M], options: CallOptions
+    ) -> list[M]:
+        """GET an endpoint of one space whose body is a JSON array of ``model``."""
+        path = api_path(template, spaceId=validate_space_id(space_id))
+        endpoint = f"GET {template}"
+        type_ = tuple[model, ...]  # type: ignore[valid-type]
+        fast_decode = functools.partial(decode_models, type_=type_)
+        data = await self._get(path, {}, endpoint, options, fast_decode=fast_decode)
+        if isinstance(data, tuple):  # built by the accelerated path (JSON decodes no tuple)
+            return list(data)
+        return list(structure_body(data, type_, endpoint=endpoint))
 
-def _check_limit(limit: object) -> None:
-    if limit is None:
-        return
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidArgumentError(
-            f"limit must be an int from 1 to {MAX_PAGE_SIZE} (GitBook's cap), got {limit!r}"
+    async def _get(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        endpoint: str,
+        options: CallOptions,
+        *,
+        fast_decode: Callable[[bytes], Any] | None = None,
+    ) -> Any:
+        return await self._transport.get_json(
+            path,
+            params,
+            endpoint=endpoint,
+            timeout=options.timeout,
+            max_retries=options.max_retries,
+            fast_decode=fast_decode,
         )
+
+
+class _IntegrationsFetch:
+    """The pages of one ``list_integrations`` call; each walk gets its own owner memo."""
+
+    def __init__(
+        self,
+        resource: SpacesResource,
+        path: str,
+        query: Mapping[str, str],
+        options: CallOptions,
+    ) -> None:
+        self._resource = resource
+        self._path = path
+        self._query = query
+        self._options = options
+
+    def for_walk(self) -> FetchPage[Integration]:
+        """Return the fetch-page function of one walk (owners are shared along the walk)."""
+        get, path, query, options = self._resource._get, self._path, self._query, self._options
+        endpoint = f"GET {INTEGRATIONS}"
+        fast_decode = functools.partial(decode_listing, owners=OwnerMemo())
+
+        async def fetch_page(cursor: str | None) -> Page[Integration] | RawPage[Integration]:
+            params = query if cursor is None else {**query, "page": cursor}
+            data = await get(path, params, endpoint, options, fast_decode=fast_decode)
+            return integrations_page(data, endpoint)
+
+        return fetch_page
+
+
+def _listing_query(search: object, limit: object, max_items: object) -> dict[str, str]:
+    """Check a listing's filters and return its query (without the page cursor).
+
+    Raises:
+        InvalidArgumentError: a bad ``search``, ``limit`` or ``max_items``.
+
+    """
+    if max_items is not None:
+        check_int("max_items", max_items)
+    if search is not None and not isinstance(search, str):
+        raise InvalidArgumentError(f"search must be a string, got {search!r}")
+    if limit is not None:
+        check_int("limit", limit, minimum=1, maximum=MAX_PAGE_SIZE)
+    elif isinstance(max_items, int) and 0 < max_items <= MAX_PAGE_SIZE:
+        limit = max_items  # fetch no more than the caller will take
+    query: dict[str, str] = {}
+    if search is not None:
+        query["search"] = search
+    if limit is not None:
+        query["limit"] = str(limit)
+    return query
+
+
+def _call_text(method: str, space_id: str, **filters: object) -> str:
+    """Describe what a paginator lists as the call that made it (for its repr)."""
+    arguments = [f"{space_id!r}"] + [f"{k}={v!r}" for k, v in filters.items() if v is not None]
+    return f"spaces.{method}({', '.join(arguments)})"
 
 
 def _scripts_not_found(error: NotFoundError) -> NotFoundError:

@@ -1,0 +1,218 @@
+"""One walk over a cursor-paginated listing, and the task that runs it ahead (prefetch).
+
+The walk knows nothing of HTTP: it calls a fetch-page function with GitBook's cursor (None
+for the first page) and gets that page back, built (a ``Page``) or not yet (a ``RawPage``,
+whose next cursor is known before its items are built). The walk moves on as soon as it
+has a page's next cursor; building the items is left to ``Taken.build()``, so the request
+for the next page can leave before the current page is built (issue 12).
+
+Nothing here may keep a page alive once the walk is done with it: every exit path drops
+what it held (no page in a reference cycle, PITFALLS: reference cycles).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Generic, Protocol, TypeVar, runtime_checkable
+
+from gitbook_async._errors import PaginationError
+from gitbook_async._pagination._cursor import (
+    CursorHistory,
+    Position,
+    encode_position,
+    loop_error,
+    unsendable_cursor,
+    unsendable_error,
+)
+from gitbook_async._pagination._page import Page, RawPage
+
+__all__ = ["FetchPage", "FetchPerWalk", "Prefetcher", "Taken", "Walk"]
+
+T = TypeVar("T")
+FetchPage = Callable[[str | None], Awaitable[Page[T] | RawPage[T]]]
+"""GitBook's cursor of a page (None for the first) -> that page, as the server sent it."""
+
+
+@runtime_checkable
+class FetchPerWalk(Protocol[T]):
+    """A fetch-page source that gives each walk a function of its own (per-walk state)."""
+
+    def for_walk(self) -> FetchPage[T]:
+        """Return the fetch-page function of one new walk."""
+        ...
+
+
+class Taken(Generic[T]):
+    """The part of one fetched page a walk yields, ready to be built into its ``Page``."""
+
+    __slots__ = ("_raw", "cursor", "next_page", "start", "stop")
+
+    def __init__(
+        self, raw: RawPage[T], *, cursor: str | None, start: int, stop: int, next_page: str | None
+    ) -> None:
+        self._raw: RawPage[T] | None = raw
+        self.cursor = cursor
+        self.start = start
+        self.stop = stop
+        self.next_page = next_page
+
+    async def build(self) -> Page[T]:
+        """Build the page's items and return the ``Page`` the walk yields (once)."""
+        raw, self._raw = self._raw, None
+        if raw is None:
+            raise RuntimeError("a page of a walk is built only once")
+        fetched = await raw.build()
+        del raw
+        items = fetched.items
+        if self.start or self.stop < len(items):
+            items = items[self.start : self.stop]
+        return Page(items=items, next_page=self.next_page, count=fetched.count, cursor=self.cursor)
+
+    def discard(self) -> None:
+        """Drop the fetched page without building it."""
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            raw.discard()
+
+
+class Walk(Generic[T]):
+    """The state of one walk: which cursor comes next and how many items are still wanted.
+
+    Shared by an iterator and its prefetch task; the task references only this object, so
+    dropping the iterator can still trigger its cleanup.
+    """
+
+    def __init__(self, fetch_page: FetchPage[T], *, start: Position, max_items: int | None) -> None:
+        self.fetch_page = fetch_page
+        self.position = start
+        self.cursors = CursorHistory(start[0])
+        self.items_wanted = max_items
+        self.exhausted = max_items == 0
+        self.pending_error: PaginationError | None = None
+
+    @property
+    def finished(self) -> bool:
+        """Whether no fetch is left to do (the error of a bad cursor still counts)."""
+        return self.exhausted and self.pending_error is None
+
+    async def fetch(self) -> Page[T]:
+        """Fetch the next page, move on, and build it."""
+        return await (await self.fetch_next()).build()
+
+    async def fetch_next(self) -> Taken[T]:
+        """Fetch the next page and move on; a bad next cursor fails the *next* fetch.
+
+        The page that named a bad cursor still has new items: they are returned first.
+        The page's items are not built yet (``Taken.build()``).
+        """
+        if self.pending_error is not None:
+            error, self.pending_error = self.pending_error, None
+            self.exhausted = True
+            try:
+                raise error
+            finally:
+                del error  # a local holding the error would put it in a cycle
+        server_cursor, skip = self.position
+        fetched = await self.fetch_page(server_cursor)
+        raw = RawPage.of(fetched) if isinstance(fetched, Page) else fetched
+        del fetched
+        taken = self._take(raw, server_cursor, skip)
+        self._advance(raw.next_page)
+        return taken
+
+    def _take(self, raw: RawPage[T], server_cursor: str | None, skip: int) -> Taken[T]:
+        """Return which items of ``raw`` this walk yields, and the cursor after them."""
+        start, stop = min(skip, raw.size), raw.size
+        next_page = encode_position(raw.next_page, 0)
+        wanted = self.items_wanted
+        if wanted is not None:
+            if stop - start >= wanted:
+                if stop - start > wanted:
+                    # Stopped mid-page: the next cursor points at the first item not taken.
+                    next_page = encode_position(server_cursor, skip + wanted)
+                stop = start + wanted
+                self.exhausted = True
+            self.items_wanted = wanted - (stop - start)
+        cursor = encode_position(server_cursor, skip)
+        return Taken(raw, cursor=cursor, start=start, stop=stop, next_page=next_page)
+
+    def _advance(self, cursor: str | None) -> None:
+        """Move to the server's next cursor, or end the walk."""
+        if cursor is None:
+            self.exhausted = True
+        elif not self.exhausted:
+            if unsendable_cursor(cursor):
+                self.pending_error = unsendable_error(cursor)
+            elif cursor == "" or self.cursors.repeats(cursor):
+                self.pending_error = loop_error(cursor)
+            self.position = (cursor, 0)
+
+
+class Prefetcher(Generic[T]):
+    """Runs a walk ahead of its consumer, at most ``depth`` pages not yet taken.
+
+    The task fetches pages and reads their next cursors; the consumer builds each page it
+    takes, while the task already fetches the next one.
+    """
+
+    def __init__(self, walk: Walk[T], depth: int) -> None:
+        self._walk = walk
+        # Holds pages, then None once the walk is over, or the exception that ended it.
+        self._queue: asyncio.Queue[Taken[T] | BaseException | None] = asyncio.Queue()
+        self._slots = asyncio.Semaphore(depth)
+        self.task: asyncio.Task[None] | None = asyncio.get_running_loop().create_task(
+            self._produce()
+        )
+
+    async def take(self) -> Taken[T] | None:
+        """Return the next page, or None after the last one."""
+        item = await self._queue.get()
+        self._slots.release()
+        if isinstance(item, BaseException):
+            try:
+                raise item
+            finally:
+                del item  # a local holding the error would put it in a cycle
+        return item
+
+    async def _produce(self) -> None:
+        walk, queue = self._walk, self._queue
+        while not walk.finished:
+            await self._slots.acquire()
+            try:
+                taken = await walk.fetch_next()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                queue.put_nowait(exc)
+                return
+            queue.put_nowait(taken)
+            del taken
+        queue.put_nowait(None)
+
+    async def cancel(self) -> None:
+        """Cancel the task if it still runs, wait for it to end, and drop every page."""
+        task, self.task = self.task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        del task
+        self._drop_pages()
+
+    def cancel_soon(self) -> None:
+        """Cancel the task without waiting (from ``__del__``; the loop may be closed)."""
+        task, self.task = self.task, None
+        if task is not None and not task.done():
+            with contextlib.suppress(RuntimeError):
+                task.cancel()
+        self._drop_pages()
+
+    def _drop_pages(self) -> None:
+        queue = self._queue
+        while not queue.empty():
+            item = queue.get_nowait()
+            if isinstance(item, Taken):
+                item.discard()

@@ -1,0 +1,148 @@
+"""Pages of ``listSpaceIntegrations``: the next cursor first, the items later and in slices.
+
+GitBook's ``List`` pages chain: page n+1's cursor is in page n's body. So that the request
+for page n+1 can leave before page n is built (issue 12), a page is read in two steps:
+
+1. ``integrations_page`` reads ``next.page`` and the item count from the decoded JSON
+   (checking only what it reads: any other shape is structured at once, which raises the
+   error the structured path gives) and returns a ``RawPage``;
+2. its ``build()`` structures the items a slice at a time (``BUILD_SLICE_ITEMS``), letting
+   the event loop run between slices, so that a page never stalls the loop for long. Any
+   invalid data is reported by structuring the whole page, with the page's own JSON paths.
+
+A body the accelerated path (``_wire._accelerated``, msgspec) read arrives as an
+``IntegrationList`` already: it is one C-speed step, and its page is complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any, Final
+
+from gitbook_async._constants import BUILD_SLICE_ITEMS
+from gitbook_async._errors import ResponseValidationError
+from gitbook_async._pagination import Page, RawPage
+from gitbook_async._wire import structure_response
+from gitbook_async._wire._accelerated import OwnerMemo, decode_models
+from gitbook_async.models import Integration, IntegrationList
+
+__all__ = ["decode_listing", "integrations_page", "structure_body"]
+
+_ITEMS: Final = tuple[Integration, ...]
+
+
+def structure_body(data: Any, type_: Any, *, endpoint: str) -> Any:
+    """``structure_response``, leaving nothing in reference cycles when the data is invalid.
+
+    The detailed path collects each failure with its traceback, whose frames hold the list
+    of failures (and the models built so far): a cycle per failure, freed only by the
+    cyclic garbage collector. The error keeps what it reports (message, paths) and the
+    exceptions it was raised from lose their tracebacks.
+
+    Raises:
+        ResponseValidationError: as ``structure_response``.
+
+    """
+    try:
+        return structure_response(data, type_, endpoint=endpoint)
+    except ResponseValidationError as error:
+        _drop_tracebacks(error)
+        raise
+
+
+def _drop_tracebacks(error: BaseException) -> None:
+    """Clear the tracebacks of the exceptions ``error`` was raised from (a tree)."""
+    todo: list[BaseException | None] = [error.__context__, error.__cause__]
+    seen: set[int] = set()
+    while todo:
+        exc = todo.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        exc.__traceback__ = None
+        todo += [exc.__context__, exc.__cause__]
+        nested = getattr(exc, "exceptions", None)  # an exception group's members
+        if isinstance(nested, tuple):
+            todo += nested
+
+
+def decode_listing(body: bytes, *, owners: OwnerMemo) -> IntegrationList | None:
+    """Read a listing body on the accelerated path, or refuse (None: decode it strictly).
+
+    ``owners`` is the walk's memo of owners already built.
+    """
+    listing: IntegrationList | None = decode_models(body, IntegrationList, owners=owners)
+    return listing
+
+
+def integrations_page(data: Any, endpoint: str) -> Page[Integration] | RawPage[Integration]:
+    """Turn one response of ``listSpaceIntegrations`` into a page of a walk.
+
+    ``data`` is an ``IntegrationList`` (the accelerated path read the body) or the decoded
+    JSON (``json.loads`` never returns a model, so the two cannot be confused).
+
+    Raises:
+        ResponseValidationError: the body is not a ``List`` page of integrations (found
+            now when its cursor or items cannot be read, else when the page is built).
+
+    """
+    if isinstance(data, IntegrationList):
+        return _page_of(data)
+    shape = _list_shape(data)
+    if shape is None:  # structured at once: the cattrs path says what is wrong
+        return _page_of(structure_body(data, IntegrationList, endpoint=endpoint))
+    size, next_page = shape
+    build = functools.partial(_build, data, next_page, endpoint)
+    return RawPage(next_page=next_page, size=size, build=build)
+
+
+def _list_shape(data: Any) -> tuple[int, str | None] | None:
+    """Return the item count and ``next.page`` of a page, or None if they cannot be read.
+
+    ``next`` may be absent or null (the last page); otherwise it must be an object whose
+    ``page`` is a string, as ``ListNext`` requires.
+    """
+    if type(data) is not dict:
+        return None
+    items = data.get("items")
+    if type(items) is not list:
+        return None
+    following = data.get("next")
+    if following is None:
+        return len(items), None
+    if type(following) is dict:
+        cursor = following.get("page")
+        if type(cursor) is str:
+            return len(items), cursor
+    return None
+
+
+async def _build(data: dict[str, Any], next_page: str | None, endpoint: str) -> Page[Integration]:
+    """Structure a page's items in slices, yielding to the event loop before each one."""
+    source: list[Any] = data["items"]
+    items: list[Integration] = []
+    try:
+        for start in range(0, len(source), BUILD_SLICE_ITEMS):
+            await asyncio.sleep(0)  # let the loop run (and the next page's request leave)
+            items += structure_body(
+                source[start : start + BUILD_SLICE_ITEMS], _ITEMS, endpoint=endpoint
+            )
+        envelope: IntegrationList = structure_body(
+            {**data, "items": []}, IntegrationList, endpoint=endpoint
+        )
+    except ResponseValidationError:
+        pass  # a slice's paths are not the page's: see below
+    else:
+        return Page(items=tuple(items), next_page=next_page, count=envelope.count)
+    # Structuring the whole page raises the error with the page's own JSON paths.
+    return _page_of(structure_body(data, IntegrationList, endpoint=endpoint))
+
+
+def _page_of(listing: IntegrationList) -> Page[Integration]:
+    """Return the ``Page`` of a structured listing (the walk sets its cursor)."""
+    return Page(
+        items=listing.items,
+        next_page=listing.next.page if listing.next is not None else None,
+        count=listing.count,
+    )
