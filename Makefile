@@ -2,15 +2,24 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two stamps: the whole toolchain (tests, docs) for most targets, the runtime dependencies
+# only for `make demo` (a fresh clone runs the demo without installing mypy, mkdocs & co).
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 
-.PHONY: test lint typecheck pytest docs demo clean
+.PHONY: test lint typecheck pytest docs demo serve clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUNTIME_STAMP)
+
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $(RUNTIME_STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -33,8 +42,13 @@ pytest: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
-demo: $(STAMP)
+# The demo needs the runtime dependencies only (aiohttp, attrs, cattrs).
+demo: $(RUNTIME_STAMP)
 	$(BIN)/python -m gitbook_async demo
+
+# The fake GitBook with the demo spaces, for the CLI or any HTTP tool, until Ctrl-C.
+serve: $(RUNTIME_STAMP)
+	$(BIN)/python -m gitbook_async.testing
 
 # The benchmarks of issue 5 (never part of `make test`): install the bench extra, run all six
 # (about five minutes) and write the results page.

@@ -19,8 +19,18 @@ after a crash, a Ctrl-C or failed spaces, and it
 so however often a run is interrupted, each integration is written exactly once. Delete both
 files to start over.
 
-Exit codes: 0 every space done; 1 some spaces failed (they are listed; rerun to resume);
-2 usage error.
+Failures come in two kinds, reported and checkpointed differently:
+
+- *transient*: the network, a timeout, a 5xx, a 429 or 408 (what the SDK retries). Rerunning
+  later is likely to work: the space keeps its cursor and the rerun resumes it.
+- *permanent*: the space does not exist (404), the token may not read it (401, 403), the
+  request or the response is invalid (400, 422, a response that does not match the models, a
+  looping cursor). Rerunning the same command would fail the same way and waste requests, so
+  the checkpoint marks the space as failed and reruns skip it (and list it again). Fix the cause
+  (the space id, the token), then pass ``--retry-failed`` to try those spaces again.
+
+Exit codes: 0 every space done; 1 some spaces failed transiently (rerun to resume them);
+2 usage error; 3 the only failures are permanent (rerunning will not help); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -36,17 +46,37 @@ from pathlib import Path
 from typing import Any
 
 from gitbook_async import (
+    APIConnectionError,
+    APIStatusError,
     ConfigurationError,
     GitBookClient,
+    GitBookError,
     Integration,
     InvalidArgumentError,
+    RateLimitError,
+    ResponseTooLargeError,
     RetryPolicy,
+    ServerError,
 )
 
 CHECKPOINT_FORMAT = 1
 DEFAULT_CONCURRENCY = 8
 DEFAULT_PAGE_SIZE = 100
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_FAILED_PERMANENTLY = 0, 1, 2, 3
+REQUEST_TIMEOUT_STATUS = 408
+
+
+def is_transient(error: GitBookError) -> bool:
+    """Tell whether rerunning later may succeed: network trouble, a timeout, 408, 429 or 5xx.
+
+    Everything else (404, 401/403, 400/422, an invalid response, a looping cursor, a response
+    over the size cap) would fail again the same way.
+    """
+    if isinstance(error, ResponseTooLargeError):
+        return False
+    if isinstance(error, (APIConnectionError, RateLimitError, ServerError)):
+        return True
+    return isinstance(error, APIStatusError) and error.status == REQUEST_TIMEOUT_STATUS
 
 
 class Checkpoint:
@@ -82,6 +112,16 @@ class Checkpoint:
     def written(self, space_id: str) -> int:
         count: int = self.spaces.get(space_id, {}).get("written", 0)
         return count
+
+    def failure(self, space_id: str) -> str | None:
+        """The permanent failure an earlier run recorded for the space, if any."""
+        failed: str | None = self.spaces.get(space_id, {}).get("failed")
+        return failed
+
+    def fail_permanently(self, space_id: str, error: GitBookError) -> None:
+        """Record that rerunning will not help this space (its cursor is kept)."""
+        self.spaces[space_id] = {**self.spaces.get(space_id, {}), "failed": one_line(error)}
+        self._save()
 
     def commit_page(
         self, space_id: str, items: Sequence[Integration], next_page: str | None
@@ -134,25 +174,58 @@ async def walk_space(
 
 async def run(args: argparse.Namespace, checkpoint: Checkpoint) -> int:
     """Walk every space not done yet, at most ``--concurrency`` at once."""
-    todo = [s for s in dict.fromkeys(args.space_ids) if not checkpoint.is_done(s)]
+    spaces = list(dict.fromkeys(args.space_ids))
+    skipped = [s for s in spaces if checkpoint.failure(s) and not args.retry_failed]
+    todo = [s for s in spaces if not checkpoint.is_done(s) and s not in skipped]
     retry = RetryPolicy() if args.max_retries is None else RetryPolicy(max_retries=args.max_retries)
-    failed: list[str] = []
+    transient: list[str] = []
+    permanent: list[str] = []
     async with GitBookClient(args.token, base_url=args.base_url, retry=retry) as gitbook:
         walk = functools.partial(walk_space, gitbook, checkpoint, limit=args.limit)
         async with gitbook.map_spaces(todo, walk, concurrency=args.concurrency) as results:
             async for result in results:
-                if result.ok:
-                    print(f"{result.space_id}: {result.value} integrations", file=sys.stderr)
+                space_id, error = result.space_id, result.error
+                if error is None:
+                    print(f"{space_id}: {result.value} integrations", file=sys.stderr)
+                elif is_transient(error):
+                    transient.append(space_id)
+                    print(f"{space_id}: failed, resumable: {one_line(error)}", file=sys.stderr)
                 else:
-                    failed.append(result.space_id)
-                    print(f"{result.space_id}: failed: {result.error}", file=sys.stderr)
-    done = len(args.space_ids) - len(todo)
-    print(
-        f"{len(todo) - len(failed)} spaces walked, {done} already done, {len(failed)} failed"
-        + (": rerun the same command to resume them" if failed else ""),
-        file=sys.stderr,
-    )
-    return EXIT_FAILED if failed else EXIT_OK
+                    permanent.append(space_id)
+                    checkpoint.fail_permanently(space_id, error)
+                    print(f"{space_id}: failed permanently: {one_line(error)}", file=sys.stderr)
+    for space_id in skipped:
+        print(
+            f"{space_id}: skipped, failed permanently before: {checkpoint.failure(space_id)}",
+            file=sys.stderr,
+        )
+    walked = len(todo) - len(transient) - len(permanent)
+    already_done = len(spaces) - len(todo) - len(skipped)
+    return report(walked, already_done, transient, permanent + skipped)
+
+
+def report(walked: int, already_done: int, transient: list[str], permanent: list[str]) -> int:
+    """Print the run's summary and return the exit code."""
+    print(f"{walked} spaces walked, {already_done} already done", file=sys.stderr)
+    if transient:
+        print(
+            f"{len(transient)} failed transiently: rerun the same command to resume them",
+            file=sys.stderr,
+        )
+    if permanent:
+        print(
+            f"{len(permanent)} failed permanently ({', '.join(permanent)}): a rerun skips them; "
+            "fix the cause (space id, token), then rerun with --retry-failed",
+            file=sys.stderr,
+        )
+    if transient:
+        return EXIT_FAILED
+    return EXIT_FAILED_PERMANENTLY if permanent else EXIT_OK
+
+
+def one_line(error: BaseException) -> str:
+    """The error's message on one line (a checkpoint and a terminal line both want that)."""
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -165,6 +238,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--limit", type=int, default=DEFAULT_PAGE_SIZE, help="page size")
     parser.add_argument("--max-retries", type=int, help="per request (default: the SDK's)")
+    parser.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="also retry the spaces an earlier run marked as failed permanently",
+    )
     return parser.parse_args(argv)
 
 

@@ -13,21 +13,25 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, TextIO
 
 from gitbook_async import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
     ConfigurationError,
     GitBookClient,
     GitBookError,
     GitBookModel,
     Integration,
+    RetryPolicy,
     SpaceIntegrationBlocks,
     SpaceIntegrationScript,
     __version__,
 )
-from gitbook_async._constants import BASE_URL_ENV_VAR, DEFAULT_BASE_URL, TOKEN_ENV_VAR
 
 __all__ = ["main"]
 
@@ -37,55 +41,205 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what `cmd | head` reports for other Unix tools
 FORMATS = ("table", "json", "jsonl")
+TOKEN_ENV_VAR = "GITBOOK_API_TOKEN"  # the names GitBookClient reads (tests check they agree)
+BASE_URL_ENV_VAR = "GITBOOK_BASE_URL"
+
+_EPILOG = f"""\
+SPACE_ID is the id of a GitBook space: the part after /s/ in the space's address in the
+GitBook app (https://app.gitbook.com/o/ORG_ID/s/SPACE_ID/...).
+
+The token comes from --token or ${TOKEN_ENV_VAR}, the server from --base-url or
+${BASE_URL_ENV_VAR}. Options may come before or after COMMAND. To try it without a GitBook
+account, start the fake server (python -m gitbook_async.testing) and export the
+GITBOOK_BASE_URL and GITBOOK_API_TOKEN lines it prints, or run `gitbook-async demo`.
+
+exit codes:
+  0    success
+  1    API or network error (one "error:" line on stderr, never the token)
+  2    usage error: bad arguments, an invalid SPACE_ID or --limit, no token, an unusable
+       --base-url
+  130  interrupted (Ctrl-C)
+  141  stdout closed early (e.g. piped into head)
+"""
+
+# Library errors name the library's parameters (``token=``, ``GitBookClient(token=...)``,
+# ``allow_insecure_http=True``); on the command line the user has flags instead (issue 13).
+_FLAGS = {
+    "token": "--token",
+    "base_url": "--base-url",
+    "timeout": "--timeout",
+    "max_retries": "--max-retries",
+    "allow_insecure_http": "--allow-insecure-http",
+    "limit": "--limit",
+    "max_items": "--max-items",
+    "search": "--search",
+}
+_NAMES = "|".join(_FLAGS)
+_PARAMETER_HINTS = (
+    re.compile(rf"GitBookClient\(({_NAMES})=(?:\.\.\.)?\)"),  # pass GitBookClient(token=...)
+    re.compile(rf"\b({_NAMES})=(?:\.\.\.|True)?"),  # raise timeout=, allow_insecure_http=True
+    re.compile(rf"\b({_NAMES})(?= must\b)"),  # timeout must be ...
+)
+
+
+def _add_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """Add the options every command shares, to the top parser and to each command's.
+
+    A command's copies default to "absent" so that an option given before COMMAND is not
+    overwritten by the command's default: options work before and after COMMAND.
+    """
+
+    def default(value: object) -> object:
+        return value if top else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--token", default=default(None), help=f"API token (default: ${TOKEN_ENV_VAR})"
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        default=default(None),
+        help=f"API server (default: ${BASE_URL_ENV_VAR}, else {DEFAULT_BASE_URL})",
+    )
+    parser.add_argument(
+        "--format", choices=FORMATS, default=default("table"), help="output (default: table)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        default=default(DEFAULT_TIMEOUT),
+        help=f"seconds one request may take (default: {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--max-retries",
+        type=int,
+        metavar="N",
+        default=default(DEFAULT_MAX_RETRIES),
+        help="retries after a network error, a timeout, 429 or 5xx; 0: none "
+        f"(default: {DEFAULT_MAX_RETRIES})",
+    )
+    parser.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        default=default(False),
+        help="allow a plain http:// --base-url to a host that is not loopback (sends the token "
+        "unencrypted)",
+    )
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        default=default(False),
+        help="no progress and no retry warnings on stderr, only errors",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gitbook-async",
         description="List the integrations, blocks and scripts of GitBook spaces.",
-        epilog=f"The token comes from --token or ${TOKEN_ENV_VAR}. "
-        "Exit codes: 0 ok, 1 API/network error, 2 usage error.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"gitbook-async {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--token", help=f"API token (default: ${TOKEN_ENV_VAR})")
-    common.add_argument(
-        "--base-url", help=f"API origin (default: ${BASE_URL_ENV_VAR} or {DEFAULT_BASE_URL})"
-    )
-    common.add_argument("--format", choices=FORMATS, default="table", help="output format")
-    common.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
+    _add_options(parser, top=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    integrations = commands.add_parser(
-        "integrations", parents=[common], help="list the integrations enabled in a space"
-    )
-    integrations.add_argument("space_id", metavar="SPACE_ID")
-    integrations.add_argument("--search", help="only integrations matching this text")
-    integrations.add_argument("--limit", type=int, help="page size (1-1000)")
-    integrations.add_argument("--max-items", type=int, help="stop after this many")
-
-    blocks = commands.add_parser(
-        "blocks", parents=[common], help="list the integration blocks of a space"
-    )
-    blocks.add_argument("space_id", metavar="SPACE_ID")
-    scripts = commands.add_parser(
-        "scripts", parents=[common], help="list the integration scripts of a space"
-    )
-    scripts.add_argument("space_id", metavar="SPACE_ID")
-    commands.add_parser(
-        "demo",
-        help="run the commands against an embedded fake GitBook (no token, no internet)",
-    )
+    about = {
+        "integrations": "list the integrations installed in a space",
+        "blocks": "list the integration blocks of a space",
+        "scripts": "list the integration scripts of a space",
+        "demo": "run the commands against an embedded fake GitBook (no token, no internet)",
+    }
+    for name, summary in about.items():
+        command = commands.add_parser(
+            name,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            epilog=_EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        if name != "demo":
+            command.add_argument("space_id", metavar="SPACE_ID", help="the space's id (see below)")
+        if name == "integrations":
+            command.add_argument("--search", metavar="TEXT", help="only integrations matching TEXT")
+            command.add_argument(
+                "--limit", type=int, metavar="N", help="page size, 1-1000 (default: GitBook's)"
+            )
+            command.add_argument(
+                "--max-items", type=int, metavar="N", help="stop after N (default: all)"
+            )
+        _add_options(command, top=False)
     return parser
+
+
+class _StatusLine:
+    """The progress line on a terminal's stderr, and the lines printed above it.
+
+    A warning (a retry, a rate-limit wait) starts on a line of its own and the progress is
+    drawn again below it. When the walk ends, the progress line is erased if the output
+    goes to the same screen (stdout is a terminal too), else it stays as a summary.
+    """
+
+    _ERASE = "\r\x1b[K"  # carriage return, then erase to the end of the line
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.enabled = not quiet and sys.stderr.isatty()
+        self._shown = ""
+
+    def show(self, text: str) -> None:
+        """Draw ``text`` as the progress line (it only grows, so no erasing is needed)."""
+        if self.enabled:
+            sys.stderr.write(f"\r{text}")
+            sys.stderr.flush()
+            self._shown = text
+
+    def above(self, line: str) -> None:
+        """Print ``line`` on its own line, keeping the progress line below it."""
+        if self._shown:
+            sys.stderr.write(f"{self._ERASE}{line}\n\r{self._shown}")
+        else:
+            sys.stderr.write(f"{line}\n")
+        sys.stderr.flush()
+
+    def make_room(self) -> None:
+        """Erase the progress line if output is about to go to the same screen."""
+        if self._shown and sys.stdout.isatty():
+            sys.stderr.write(self._ERASE)
+            sys.stderr.flush()
+            self._shown = ""
+
+    def finish(self) -> None:
+        """End the progress line: erase it before output to the screen, else keep it."""
+        self.make_room()
+        if self._shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self._shown = ""
+
+
+class _AboveStatusLine(logging.Handler):
+    """Print the SDK's warnings above the progress line instead of glued to it."""
+
+    def __init__(self, status: _StatusLine) -> None:
+        super().__init__(logging.WARNING)
+        self.status = status
+        self.setFormatter(logging.Formatter("warning: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Print one warning line."""
+        try:
+            self.status.above(self.format(record))
+        except Exception:  # a logging handler must not raise into the SDK
+            self.handleError(record)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     args = _parser().parse_args(argv)
     try:
-        with _sdk_warnings_to_terminal():
-            return asyncio.run(_run(args))
-    except KeyboardInterrupt:
+        return asyncio.run(_run(args))
+    except KeyboardInterrupt:  # asyncio.run cancelled _run first, which ended the progress line
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
@@ -94,15 +248,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
+    status = _StatusLine(quiet=args.quiet)
+    with _sdk_warnings_to_terminal(status):
+        try:
+            return await _run_command(args, status)
+        finally:
+            status.finish()  # also when interrupted (Ctrl-C cancels this task)
+
+
+async def _run_command(args: argparse.Namespace, status: _StatusLine) -> int:
     try:
         if args.command == "demo":
-            return await _demo()
+            return await _demo(status)
+        token = args.token if args.token is not None else os.environ.get(TOKEN_ENV_VAR)
+        if not token:
+            raise ConfigurationError(
+                f"no GitBook API token: pass --token or set ${TOKEN_ENV_VAR} "
+                "(a demo token: run python -m gitbook_async.testing)"
+            )
         async with GitBookClient(
-            args.token, base_url=args.base_url, timeout=args.timeout
+            token,
+            base_url=args.base_url,
+            timeout=args.timeout,
+            retry=RetryPolicy(max_retries=args.max_retries),
+            allow_insecure_http=args.allow_insecure_http,
         ) as gitbook:
-            await _command(gitbook, args, sys.stdout)
+            await _command(gitbook, args, sys.stdout, status)
     except GitBookError as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        print(f"error: {_error_line(exc)}", file=sys.stderr)
         # A bad argument or setting (no request was sent) is the caller's to fix: usage error.
         usage = isinstance(exc, (ValueError, ConfigurationError))
         return EXIT_USAGE if usage else EXIT_API_ERROR
@@ -110,20 +283,15 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _sdk_warnings_to_terminal() -> Iterator[None]:
+def _sdk_warnings_to_terminal(status: _StatusLine) -> Iterator[None]:
     """Show the SDK's warnings (retries, rate-limit waits) only when stderr is a terminal.
 
-    On a pipe or file, stderr carries exactly one ``error:`` line on failure and nothing
-    else; without this, logging's last-resort handler would print every retry there.
+    On a pipe or file (or with ``--quiet``), stderr carries exactly one ``error:`` line on
+    failure and nothing else; without this, logging's last-resort handler would print every
+    retry there.
     """
     logger = logging.getLogger("gitbook_async")
-    handler: logging.Handler
-    if sys.stderr.isatty():
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("warning: %(message)s"))
-        handler.setLevel(logging.WARNING)
-    else:
-        handler = logging.NullHandler()
+    handler = _AboveStatusLine(status) if status.enabled else logging.NullHandler()
     saved_propagate = logger.propagate
     logger.addHandler(handler)
     logger.propagate = False
@@ -142,38 +310,44 @@ def _discard_stdout() -> None:
         os.close(devnull)
 
 
-async def _command(gitbook: GitBookClient, args: argparse.Namespace, out: TextIO) -> None:
+async def _command(
+    gitbook: GitBookClient, args: argparse.Namespace, out: TextIO, status: _StatusLine
+) -> None:
     if args.command == "integrations":
-        paginator = gitbook.spaces.list_integrations(
-            args.space_id, search=args.search, limit=args.limit, max_items=args.max_items
-        )
-        progress = sys.stderr.isatty()
-        integrations: list[Integration] = []  # kept for table and json only
-        fetched = 0
-        try:
-            async with paginator.pages() as pages:  # a failed write must not leave a prefetch
-                async for page in pages:
-                    fetched += len(page.items)
-                    if args.format == "jsonl":
-                        for item in page.items:
-                            out.write(json.dumps(item.to_dict()) + "\n")
-                        out.flush()  # one page at a time for the next command in the pipe
-                    else:
-                        integrations.extend(page.items)
-                    if progress:
-                        total = f"/{int(page.count)}" if page.count is not None else ""
-                        print(f"\rfetched {fetched}{total}", end="", file=sys.stderr)
-        finally:
-            if progress and fetched:
-                print(file=sys.stderr)  # end the progress line, also before an error line
-        if args.format != "jsonl":
-            _emit(integrations, args.format, _integration_row, out)
+        await _integrations(gitbook, args, out, status)
     elif args.command == "blocks":
         blocks = await gitbook.spaces.list_integration_blocks(args.space_id)
         _emit(blocks, args.format, _blocks_row, out)
     else:
         scripts = await gitbook.spaces.list_integration_scripts(args.space_id)
         _emit(scripts, args.format, _script_row, out)
+
+
+async def _integrations(
+    gitbook: GitBookClient, args: argparse.Namespace, out: TextIO, status: _StatusLine
+) -> None:
+    paginator = gitbook.spaces.list_integrations(
+        args.space_id, search=args.search, limit=args.limit, max_items=args.max_items
+    )
+    integrations: list[Integration] = []  # kept for table and json only
+    fetched = 0
+    try:
+        async with paginator.pages() as pages:  # a failed write must not leave a prefetch
+            async for page in pages:
+                fetched += len(page.items)
+                if args.format == "jsonl":
+                    status.make_room()
+                    for item in page.items:
+                        out.write(json.dumps(item.to_dict()) + "\n")
+                    out.flush()  # one page at a time for the next command in the pipe
+                else:
+                    integrations.extend(page.items)
+                total = f"/{int(page.count)}" if page.count is not None else ""
+                status.show(f"fetched {fetched}{total}")
+    finally:
+        status.finish()  # before the output, and before an error line
+    if args.format != "jsonl":
+        _emit(integrations, args.format, _integration_row, out)
 
 
 def _integration_row(item: Integration) -> dict[str, str]:
@@ -219,11 +393,15 @@ def _table(rows: list[dict[str, str]], out: TextIO) -> None:
         out.write("  ".join(r[h].ljust(widths[h]) for h in headers).rstrip() + "\n")
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+def _error_line(exc: BaseException) -> str:
+    """One line (control characters folded into spaces), hints naming the CLI's flags."""
+    line = " ".join(str(exc).split()) or type(exc).__name__
+    for pattern in _PARAMETER_HINTS:
+        line = pattern.sub(lambda match: _FLAGS[match[1]], line)
+    return line
 
 
-async def _demo() -> int:
+async def _demo(status: _StatusLine) -> int:
     from gitbook_async.testing import DEMO_SPACE_ID, DEMO_TOKEN, FakeGitBook
 
     out = sys.stdout
@@ -242,6 +420,7 @@ async def _demo() -> int:
                 max_items=None,
                 format="table",
             )
-            await _command(gitbook, args, out)
+            await _command(gitbook, args, out, status)
             out.write("\n")
+        out.write("Serve the fake GitBook for your own commands: python -m gitbook_async.testing\n")
     return EXIT_OK

@@ -7,11 +7,13 @@ process (in a worker thread, since it runs its own event loop) so coverage sees 
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import io
 import json
 import os
 import pty
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from gitbook_async import GitBookClient, __version__
+from gitbook_async import ConfigurationError, GitBookClient, __version__, _constants
 from gitbook_async import _cli as cli
 from gitbook_async.testing import (
     DEMO_EMPTY_SPACE_ID,
@@ -443,3 +445,207 @@ def test_main_interrupted(
     monkeypatch.setattr(cli, "_run", interrupted)
     assert cli.main(["demo"]) == 130
     assert capsys.readouterr().err == "interrupted\n"
+
+
+# -- issue 13: options anywhere, --max-retries, --quiet, the terminal, hints, --help ------------
+
+SCRIPTS_PATH = f"/v1/spaces/{DEMO_SPACE_ID}/integration-scripts"
+LARGE_PATH = f"/v1/spaces/{DEMO_LARGE_SPACE_ID}/integrations"
+
+
+async def test_options_work_before_and_after_the_command(
+    fake_gitbook: FakeGitBook, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Shared options may come before or after COMMAND; after it, they win."""
+    before = ["--format", "json", "--token", TOKEN, "scripts", DEMO_SPACE_ID]
+    assert await main_in_thread([*before, "--base-url", fake_gitbook.url]) == 0
+    assert isinstance(json.loads(capsys.readouterr().out), list)
+    both = ["--format", "table", "--base-url", fake_gitbook.url, "scripts", DEMO_SPACE_ID]
+    assert await main_in_thread([*both, "--format", "jsonl", "--token", TOKEN]) == 0
+    out = capsys.readouterr().out
+    assert all(isinstance(json.loads(line), dict) for line in out.splitlines())
+
+
+@pytest.mark.parametrize(("max_retries", "code", "requests"), [(0, 1, 1), (1, 1, 2)])
+async def test_max_retries_option(
+    fake_gitbook: FakeGitBook,
+    capsys: pytest.CaptureFixture[str],
+    max_retries: int,
+    code: int,
+    requests: int,
+) -> None:
+    """``--max-retries N`` sends at most N + 1 requests for a call that keeps failing."""
+    fake_gitbook.inject(Fault.status(503), times=None, path=SCRIPTS_PATH)
+    args = ["scripts", DEMO_SPACE_ID, *target(fake_gitbook), "--max-retries", str(max_retries)]
+    assert await main_in_thread(args) == code
+    assert len(fake_gitbook.requests) == requests
+    assert_one_line(capsys.readouterr().err, "503")
+
+
+def assert_one_line(err: str, *fragments: str) -> str:
+    assert err.count("\n") == 1, err
+    assert err.startswith("error: "), err
+    for fragment in fragments:
+        assert fragment in err, err
+    return err.strip()
+
+
+async def test_quiet_keeps_a_terminal_silent(
+    fake_gitbook: FakeGitBook, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--quiet`` shows neither progress nor retry warnings, even on a terminal."""
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    fake_gitbook.inject(Fault.status(503), times=1)
+    args = ["integrations", DEMO_LARGE_SPACE_ID, *target(fake_gitbook), "--quiet"]
+    assert await main_in_thread(args) == 0
+    assert terminal.getvalue() == ""
+    assert len(capsys.readouterr().out.splitlines()) == LARGE_SPACE_SIZE + 1
+
+
+async def test_terminal_warning_starts_a_line_and_progress_is_cleared(
+    fake_gitbook: FakeGitBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal, a warning is not glued to the progress, which is erased before output."""
+    stderr, stdout = _Terminal(), _Terminal()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    # The first page passes (the headers fault answers normally); the second fails once.
+    fake_gitbook.inject(Fault.rate_limit_headers(1000, 999, 2_000_000_000), times=1)
+    fake_gitbook.inject(Fault.status(503), times=1)
+    args = ["integrations", DEMO_LARGE_SPACE_ID, *target(fake_gitbook), "--limit", "100"]
+    assert await main_in_thread(args) == 0
+    shown = stderr.getvalue()
+    assert "\rfetched 100/250\r\x1b[Kwarning: GET /v1/spaces/large-space/integrations" in shown
+    assert "\n\rfetched 100/250\rfetched 200/250" in shown  # drawn again below the warning
+    assert shown.endswith(f"\rfetched {LARGE_SPACE_SIZE}/{LARGE_SPACE_SIZE}\r\x1b[K")
+    assert stdout.getvalue().splitlines()[0].split()[0] == "NAME"
+
+
+async def test_terminal_jsonl_output_never_mixes_with_progress(
+    fake_gitbook: FakeGitBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With both streams on one screen, the progress line is erased before each page's lines."""
+    stderr, stdout = _Terminal(), _Terminal()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    args = ["integrations", DEMO_LARGE_SPACE_ID, *target(fake_gitbook), *JSONL_AT_ONCE[:2]]
+    assert await main_in_thread([*args, "--limit", "100"]) == 0
+    assert stderr.getvalue().count("\r\x1b[K") == 3  # before pages 2 and 3, and at the end
+    assert len(stdout.getvalue().splitlines()) == LARGE_SPACE_SIZE
+
+
+def _no_library_parameters(line: str) -> None:
+    assert "GitBookClient" not in line, line
+    assert not re.search(r"\b[a-z_]+=", line), line  # token=, timeout=, allow_insecure_http=
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        pytest.param(
+            ["--base-url", "http://example.com"], "--allow-insecure-http", id="insecure-http"
+        ),
+        pytest.param(["--base-url", "https://u:p@example.com"], "--token", id="credentials"),
+        pytest.param(["--base-url", "ftp://example"], "--base-url", id="scheme"),
+        pytest.param(["--timeout", "-1"], "--timeout", id="timeout"),
+    ],
+)
+def test_usage_hints_name_the_cli_flags(
+    args: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Settings errors name the CLI's flags, not the library's parameters."""
+    base = [] if "--base-url" in args else ["--base-url", "http://127.0.0.1:9"]
+    assert cli.main(["blocks", DEMO_SPACE_ID, "--token", TOKEN, *base, *args]) == 2
+    _no_library_parameters(assert_one_line(capsys.readouterr().err, fragment))
+
+
+def test_no_token_hint_names_the_flag_and_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without a token, the hint names --token and $GITBOOK_API_TOKEN."""
+    monkeypatch.delenv("GITBOOK_API_TOKEN", raising=False)
+    assert cli.main(["blocks", DEMO_SPACE_ID, "--base-url", "http://127.0.0.1:9"]) == 2
+    line = assert_one_line(capsys.readouterr().err, "--token", "$GITBOOK_API_TOKEN")
+    _no_library_parameters(line)
+
+
+@pytest.mark.parametrize("where", ["option", "environment"])
+def test_token_with_a_control_character_is_a_usage_error(
+    where: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A token with a control character exits 2 with one line that does not show it."""
+    bad = "gb_api_pasted\x07badly"
+    args = ["blocks", DEMO_SPACE_ID, "--base-url", "http://127.0.0.1:9"]
+    if where == "option":
+        args += ["--token", bad]
+    else:
+        monkeypatch.setenv("GITBOOK_API_TOKEN", bad)
+    assert cli.main(args) == 2
+    line = assert_one_line(capsys.readouterr().err, "control character")
+    assert "pasted" not in line
+    _no_library_parameters(line)
+
+
+async def test_timeout_hint_names_the_flag(
+    fake_gitbook: FakeGitBook, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A timeout's hint says to raise --timeout."""
+    fake_gitbook.inject(Fault.delay(5), times=None, path=SCRIPTS_PATH)
+    args = ["scripts", DEMO_SPACE_ID, *target(fake_gitbook), "--timeout", "0.2"]
+    assert await main_in_thread([*args, "--max-retries", "0"]) == 1
+    _no_library_parameters(assert_one_line(capsys.readouterr().err, "--timeout"))
+
+
+def test_allow_insecure_http_reaches_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--allow-insecure-http`` is passed on as the client's opt-in."""
+    seen: dict[str, object] = {}
+
+    def recording_client(token: str, **options: object) -> GitBookClient:
+        seen.update(options)
+        raise ConfigurationError("stop here")
+
+    monkeypatch.setattr(cli, "GitBookClient", recording_client)
+    args = ["blocks", "x", "--token", TOKEN, "--base-url", "http://example.com"]
+    assert cli.main([*args, "--allow-insecure-http"]) == 2
+    assert seen["allow_insecure_http"] is True
+    assert seen["base_url"] == "http://example.com"
+
+
+@pytest.mark.parametrize("command", [[], ["integrations"]])
+def test_help_documents_exit_codes_defaults_and_space_id(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--help`` lists every exit code, shows defaults and says what SPACE_ID is."""
+    with pytest.raises(SystemExit) as exited:
+        cli.main([*command, "--help"])
+    assert exited.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for code in ("0 success", "1 API or network error", "2 usage error", "130", "141"):
+        assert code in text
+    assert "SPACE_ID is the id of a GitBook space" in text
+    assert "(default: 60)" in text
+    assert "(default: 3)" in text
+    assert "--quiet" in text
+    assert "$GITBOOK_API_TOKEN" in text
+
+
+def test_cli_environment_variables_are_the_clients() -> None:
+    """The variables the help names are the ones GitBookClient reads."""
+    assert cli.TOKEN_ENV_VAR == _constants.TOKEN_ENV_VAR
+    assert cli.BASE_URL_ENV_VAR == _constants.BASE_URL_ENV_VAR
+
+
+def test_cli_uses_the_public_api_only() -> None:
+    """_cli.py imports gitbook_async and gitbook_async.testing only, never a private module."""
+    tree = ast.parse(Path(cli.__file__).read_text(encoding="utf-8"))
+    imported = {
+        node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+    } | {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    ours = {name for name in imported if name.split(".")[0] == "gitbook_async"}
+    assert ours == {"gitbook_async", "gitbook_async.testing"}

@@ -25,7 +25,22 @@ from aiohttp.test_utils import TestClient, TestServer
 from asgi_lifespan import LifespanManager
 
 from examples import aiohttp_app, batch_job, fastapi_app
-from gitbook_async import GitBookClient
+from gitbook_async import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    GitBookClient,
+    GitBookError,
+    NotFoundError,
+    PaginationError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseTooLargeError,
+    ResponseValidationError,
+    ServerError,
+)
 from gitbook_async.testing import (
     DEMO_EMPTY_SPACE_ID,
     DEMO_LARGE_SPACE_ID,
@@ -277,3 +292,80 @@ def test_batch_job_refuses_a_foreign_checkpoint(
     args = ["x", "--checkpoint", str(tmp_path / "job.json"), "--output", str(tmp_path / "o")]
     assert batch_job.main(args) == batch_job.EXIT_USAGE
     assert "cannot resume" in capsys.readouterr().err
+
+
+GONE_SPACE = "gone-space"  # the fake has no such space: 404, a permanent failure
+BROKEN_SPACE = DEMO_TEAM_SPACE_ID  # its listing answers a payload the models refuse
+FLAKY_SPACE = DEMO_SPACE_ID  # its listing answers 503: a transient failure
+
+
+def listing(space_id: str) -> str:
+    return f"/v1/spaces/{space_id}/integrations"
+
+
+async def test_batch_job_tells_permanent_from_transient_failures(
+    many_spaces: FakeGitBook, tmp_path: Path
+) -> None:
+    """404 and invalid responses are permanent (checkpointed, skipped by reruns); 503 resumes."""
+    many_spaces.inject(Fault.status(503), times=None, path=listing(FLAKY_SPACE))
+    many_spaces.inject(Fault.payload({"items": "nope"}), times=None, path=listing(BROKEN_SPACE))
+    script, *rest = job_args(many_spaces, tmp_path)
+    args = [script, GONE_SPACE, *rest]
+    code, stderr = await run_job(args)
+    assert code == batch_job.EXIT_FAILED, stderr
+    lines = stderr.splitlines()
+    assert any(line.startswith(f"{FLAKY_SPACE}: failed, resumable: ") for line in lines)
+    assert any(line.startswith(f"{GONE_SPACE}: failed permanently: ") for line in lines)
+    assert any(line.startswith(f"{BROKEN_SPACE}: failed permanently: ") for line in lines)
+    assert "1 failed transiently: rerun the same command to resume them" in stderr
+    assert f"2 failed permanently ({BROKEN_SPACE}, {GONE_SPACE})" in stderr or (
+        f"2 failed permanently ({GONE_SPACE}, {BROKEN_SPACE})" in stderr
+    )
+    spaces = json.loads((tmp_path / "job.json").read_text())["spaces"]
+    assert "404" in spaces[GONE_SPACE]["failed"]
+    assert "failed" in spaces[BROKEN_SPACE]
+    assert "failed" not in spaces.get(FLAKY_SPACE, {})  # transient: nothing to remember
+
+    # The outage is over: the rerun resumes the flaky space and skips the permanent failures.
+    many_spaces.clear_faults()
+    many_spaces.requests.clear()
+    code, stderr = await run_job(args)
+    assert code == batch_job.EXIT_FAILED_PERMANENTLY, stderr
+    assert f"{GONE_SPACE}: skipped, failed permanently before: " in stderr
+    assert "rerun the same command" not in stderr
+    assert "--retry-failed" in stderr
+    asked = {r.path for r in many_spaces.requests}
+    assert listing(FLAKY_SPACE) in asked
+    assert not asked & {listing(GONE_SPACE), listing(BROKEN_SPACE)}
+
+    # The cause is fixed (the space exists now): --retry-failed finishes the job.
+    many_spaces.add_space(GONE_SPACE, integrations=[make_integration("late-tool")])
+    code, stderr = await run_job([*args, "--retry-failed"])
+    assert code == batch_job.EXIT_OK, stderr
+    written = written_by_job(tmp_path / "integrations.jsonl")
+    expected = await every_integration(many_spaces)
+    expected[(GONE_SPACE, "late-tool")] = 1
+    assert written == expected
+    assert set(written.values()) == {1}
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (APIConnectionError("reset"), True),
+        (APITimeoutError("slow"), True),
+        (ServerError("down", status=503), True),
+        (RateLimitError("slow down"), True),
+        (APIStatusError("timeout", status=408), True),
+        (NotFoundError("gone", status=404), False),
+        (AuthenticationError("who", status=401), False),
+        (PermissionDeniedError("no", status=403), False),
+        (BadRequestError("bad", status=400), False),
+        (ResponseValidationError("odd", endpoint="listSpaceIntegrations"), False),
+        (PaginationError("loop"), False),
+        (ResponseTooLargeError("big"), False),
+    ],
+)
+def test_batch_job_failure_kinds(error: GitBookError, transient: bool) -> None:
+    """Only what a later rerun may fix (network, timeouts, 408, 429, 5xx) counts as transient."""
+    assert batch_job.is_transient(error) is transient

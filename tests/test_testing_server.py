@@ -5,7 +5,11 @@ from __future__ import annotations
 import ast
 import asyncio
 import json
+import os
 import re
+import runpy
+import signal
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +30,8 @@ from gitbook_async.testing import (
     FakeGitBook,
     Fault,
     NormalHandler,
+    RateLimitStats,
+    RateLimitWindow,
     make_block,
     make_block_group,
     make_integration,
@@ -33,6 +39,10 @@ from gitbook_async.testing import (
     make_script,
 )
 from gitbook_async.testing._data import demo_spaces
+from gitbook_async.testing._ratelimit import RateLimiter
+from gitbook_async.testing._serve import FaultSpec
+from gitbook_async.testing._serve import _serve as serve_loop
+from gitbook_async.testing._serve import main as serve_main
 
 TOKEN = "test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -485,6 +495,133 @@ async def test_global_rate_limit_answers_429_past_the_limit(
     assert "X-RateLimit-Limit" not in (await get_json(session, server.url + INTEGRATIONS))[1]
 
 
+async def test_rate_limit_window_refuses_like_gitbook(
+    session: aiohttp.ClientSession,
+) -> None:
+    """Past the limit, a 429 carries X-RateLimit-* (Remaining 0, the reset) and no Retry-After."""
+    window = RateLimitWindow(limit=2, window=60, aligned=False)
+    async with FakeGitBook.with_demo_data(rate_limit=window) as server:
+        assert server.rate_limit == window
+        answers = [await get_json(session, server.url + INTEGRATIONS) for _ in range(3)]
+    assert [a[0] for a in answers] == [200, 200, 429]
+    assert answers[2][2] == {"error": {"code": 429, "message": "Too many requests, retry later"}}
+    assert "Retry-After" not in answers[2][1]
+    assert [a[1]["X-RateLimit-Limit"] for a in answers] == ["2"] * 3
+    assert [a[1]["X-RateLimit-Remaining"] for a in answers] == ["1", "0", "0"]
+    resets = {a[1]["X-RateLimit-Reset"] for a in answers}
+    assert len(resets) == 1
+    assert time.time() < int(resets.pop()) <= time.time() + 61
+
+
+async def test_rate_limit_retry_after_is_optional(session: aiohttp.ClientSession) -> None:
+    """RateLimitWindow(retry_after=True) adds Retry-After (whole seconds to the reset) to 429s."""
+    window = RateLimitWindow(1, 30, retry_after=True, aligned=False)
+    async with FakeGitBook.with_demo_data(rate_limit=window) as server:
+        first = await get_json(session, server.url + INTEGRATIONS)
+        refused = await get_json(session, server.url + INTEGRATIONS)
+    assert "Retry-After" not in first[1]
+    assert refused[0] == 429
+    assert 1 <= int(refused[1]["Retry-After"]) <= 30
+
+
+async def test_rate_limit_headers_on_every_answer(session: aiohttp.ClientSession) -> None:
+    """Errors (404, 401, unknown paths) carry X-RateLimit-* and count against the window."""
+    async with FakeGitBook.with_demo_data(rate_limit=RateLimitWindow(10, 60)) as server:
+        missing = await get_json(session, server.url + "/v1/spaces/nope/integrations")
+        unknown = await get_json(session, server.url + "/v1/nothing-here")
+        async with aiohttp.ClientSession() as anonymous:
+            unauthenticated = await get_json(anonymous, server.url + INTEGRATIONS)
+        stats = server.rate_limit_stats()
+    assert [a[0] for a in (missing, unknown, unauthenticated)] == [404, 404, 401]
+    assert [a[1]["X-RateLimit-Remaining"] for a in (missing, unknown)] == ["9", "8"]
+    assert unauthenticated[1]["X-RateLimit-Remaining"] == "9"  # its own (empty) token's window
+    assert (stats.requests, stats.refused, len(stats.windows)) == (3, 0, 2)
+
+
+async def test_rate_limit_counts_per_token() -> None:
+    """Each bearer token has its own window; stats filter by token and never show it."""
+    window = RateLimitWindow(2, 60, aligned=False)
+    async with FakeGitBook.with_demo_data(token=None, rate_limit=window) as server:
+        statuses: dict[str, list[int]] = {}
+        for token in ("token-a", "token-b"):
+            headers = {"Authorization": f"Bearer {token}"}
+            async with aiohttp.ClientSession(headers=headers) as client:
+                statuses[token] = [
+                    (await get_json(client, server.url + INTEGRATIONS))[0]
+                    for _ in range(3 if token == "token-a" else 1)
+                ]
+        everyone, only_a = server.rate_limit_stats(), server.rate_limit_stats("token-a")
+    assert statuses == {"token-a": [200, 200, 429], "token-b": [200]}
+    assert (everyone.requests, everyone.refused, len(everyone.windows)) == (4, 1, 2)
+    assert (only_a.requests, only_a.refused, only_a.max_requests_per_window) == (3, 1, 3)
+    assert server.rate_limit_stats("token-c") == RateLimitStats(0, 0, ())
+    assert "token-a" not in repr(everyone)
+
+
+async def test_faults_do_not_count_against_the_rate_limit(
+    session: aiohttp.ClientSession,
+) -> None:
+    """A request a fault answers alone is not counted; setting rate_limit resets the counters."""
+    async with FakeGitBook.with_demo_data(rate_limit=RateLimitWindow(5, 60)) as server:
+        server.inject(Fault.status(503), times=1)
+        assert (await get_json(session, server.url + INTEGRATIONS))[0] == 503
+        assert (await get_json(session, server.url + INTEGRATIONS))[0] == 200
+        assert server.rate_limit_stats().requests == 1
+        server.rate_limit = RateLimitWindow(5, 60)
+        assert server.rate_limit_stats() == RateLimitStats(0, 0, ())
+        server.rate_limit = None
+        assert server.rate_limit is None
+        assert server.rate_limit_stats() == RateLimitStats(0, 0, ())
+
+
+def test_rate_limit_windows_follow_the_clock() -> None:
+    """Aligned windows start at multiples of the window; unaligned ones at the first request."""
+    now = [1000.5]
+    aligned = RateLimiter(RateLimitWindow(2, 2.0), clock=lambda: now[0])
+    table = [  # (time, allowed, remaining, reset)
+        (1000.5, True, "1", "1002"),
+        (1001.0, True, "0", "1002"),
+        (1001.9, False, "0", "1002"),
+        (1002.0, True, "1", "1004"),
+        (1005.0, True, "1", "1006"),
+    ]
+    for at, allowed, remaining, reset in table:
+        now[0] = at
+        ok, headers = aligned.take("t")
+        assert (ok, headers["X-RateLimit-Remaining"], headers["X-RateLimit-Reset"]) == (
+            allowed,
+            remaining,
+            reset,
+        ), at
+    stats = aligned.stats()
+    assert [(w.started_at, w.requests, w.refused) for w in stats.windows] == [
+        (1000.0, 3, 1),
+        (1002.0, 1, 0),
+        (1004.0, 1, 0),
+    ]
+    now[0] = 1000.5
+    unaligned = RateLimiter(RateLimitWindow(1, 2.0, aligned=False), clock=lambda: now[0])
+    assert unaligned.take("t")[1]["X-RateLimit-Reset"] == "1003"  # ceil(1002.5)
+    now[0] = 1002.4
+    assert unaligned.take("t")[0] is False
+    now[0] = 1002.5
+    assert unaligned.take("t")[0] is True
+
+
+def test_rate_limit_window_checks_and_parses() -> None:
+    """RateLimitWindow rejects nonsense; parse reads N/SECONDS; a tuple is the 0.1.0 form."""
+    assert RateLimitWindow.parse("20/2") == RateLimitWindow(20, 2.0)
+    assert RateLimitWindow.parse("5/0.5", retry_after=True).retry_after is True
+    for text in ("20", "0/1", "x/1", "20/0", "20/-1", "20/inf", "20/nan", "/2", ""):
+        with pytest.raises(ValueError, match="N/SECONDS"):
+            RateLimitWindow.parse(text)
+    for limit, window in ((0, 1.0), (True, 1.0), (1, 0.0), (1, float("nan"))):
+        with pytest.raises(ValueError):  # noqa: PT011
+            RateLimitWindow(limit, window)
+    server = FakeGitBook(rate_limit=(3, 1.5))
+    assert server.rate_limit == RateLimitWindow(3, 1.5, retry_after=True, aligned=False)
+
+
 def test_fault_constructors_reject_nonsense() -> None:
     """Fault constructors check their arguments early."""
     makers: list[Callable[[], Fault]] = [
@@ -738,3 +875,156 @@ def test_public_names_are_sorted_and_importable() -> None:
     assert testing.__all__ == sorted(testing.__all__)
     for name in testing.__all__:
         assert getattr(testing, name) is not None
+
+
+# -- python -m gitbook_async.testing ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("status:503", FaultSpec(Fault.status(503))),
+        ("status:429,times=3", FaultSpec(Fault.status(429), times=3)),
+        ("html", FaultSpec(Fault.html(502))),
+        ("html:504,times=always", FaultSpec(Fault.html(504), times=None)),
+        (
+            "delay:1.5,path=/v1/spaces/x/integrations",
+            FaultSpec(Fault.delay(1.5), 1, "/v1/spaces/x/integrations"),
+        ),
+        ("reset", FaultSpec(Fault.reset())),
+        ("truncated-json", FaultSpec(Fault.truncated_json())),
+        ("oversized:100", FaultSpec(Fault.oversized(100))),
+        ("redirect:/elsewhere", FaultSpec(Fault.redirect("/elsewhere"))),
+        ("looping-cursor,times=2", FaultSpec(Fault.looping_cursor(), times=2)),
+    ],
+)
+def test_fault_spec_parses(spec: str, expected: FaultSpec) -> None:
+    """--fault KIND[:ARG][,times=N|always][,path=PATH] builds the matching Fault."""
+    assert FaultSpec.parse(spec) == expected
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "teapot",
+        "status",
+        "status:",
+        "status:abc",
+        "status:99",
+        "reset:1",
+        "delay:-1",
+        "status:503,times=0",
+        "status:503,times=x",
+        "status:503,path=v1",
+        "status:503,colour=red",
+    ],
+)
+def test_fault_spec_rejects_nonsense(spec: str) -> None:
+    """An unknown kind, a missing or bad argument, or a bad option is a ValueError."""
+    with pytest.raises(ValueError, match="fault"):
+        FaultSpec.parse(spec)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--rate-limit", "0/1"],
+        ["--rate-limit", "20"],
+        ["--fault", "teapot"],
+        ["--latency", "-5"],
+        ["--host", "0.0.0.0"],
+        ["--port", "70000"],
+    ],
+)
+def test_serve_rejects_bad_arguments(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Bad options exit 2 with the usage line and one error line, before listening."""
+    with pytest.raises(SystemExit) as caught:
+        serve_main(argv)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: python -m gitbook_async.testing")
+    assert "Traceback" not in err
+
+
+async def _first_lines(capsys: pytest.CaptureFixture[str], task: asyncio.Task[int]) -> str:
+    out = ""
+    while "serving until Ctrl-C" not in out:
+        assert not task.done(), capsys.readouterr()
+        await asyncio.sleep(0.01)
+        out += capsys.readouterr().out
+    return out
+
+
+async def test_serve_announces_and_stops_on_sigterm(capsys: pytest.CaptureFixture[str]) -> None:
+    """The announcement starts with GITBOOK_BASE_URL=; SIGTERM stops the server with 0."""
+    server = FakeGitBook.with_demo_data(rate_limit=RateLimitWindow(7, 3))
+    task = asyncio.create_task(serve_loop(server))
+    out = await asyncio.wait_for(_first_lines(capsys, task), timeout=10)
+    lines = out.splitlines()
+    assert lines[0] == f"GITBOOK_BASE_URL={server.url}"
+    assert lines[1] == f"GITBOOK_API_TOKEN={DEMO_TOKEN}"
+    assert f"{DEMO_SPACE_ID} (25 integrations)" in lines[2]
+    assert "7 requests per 3 s" in out
+    async with aiohttp.ClientSession(headers=DEMO_AUTH) as client:
+        status, headers, _ = await get_json(client, server.url + INTEGRATIONS)
+    assert (status, headers["X-RateLimit-Limit"]) == (200, "7")
+    os.kill(os.getpid(), signal.SIGTERM)
+    assert await asyncio.wait_for(task, timeout=10) == 0
+    assert capsys.readouterr().err == "stopped\n"
+    with pytest.raises(RuntimeError):
+        await server.start()  # closed
+
+
+async def test_serve_reports_a_busy_port(capsys: pytest.CaptureFixture[str]) -> None:
+    """A port already in use is one error line and exit code 1."""
+    async with FakeGitBook() as busy:
+        port = int(busy.url.rsplit(":", 1)[1])
+        code = await asyncio.wait_for(serve_loop(FakeGitBook(port=port)), timeout=10)
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot listen")
+    assert len(err.splitlines()) == 1
+
+
+async def test_python_m_gitbook_async_testing_serves_until_ctrl_c() -> None:
+    """As a program: first line is the base URL to export; Ctrl-C exits 0 without a traceback."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gitbook_async.testing",
+        "--port",
+        "0",
+        "--fault",
+        "status:503",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        first = (await asyncio.wait_for(process.stdout.readline(), timeout=30)).decode()
+        name, _, url = first.strip().partition("=")
+        assert name == "GITBOOK_BASE_URL"
+        assert re.fullmatch(r"http://127\.0\.0\.1:[0-9]+", url)
+        async with aiohttp.ClientSession(headers=DEMO_AUTH) as client:
+            statuses = [(await get_json(client, url + INTEGRATIONS))[0] for _ in range(2)]
+        assert statuses == [503, 200]
+        process.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, err
+    assert b"Traceback" not in err
+    assert out.decode().splitlines()[0] == f"GITBOOK_API_TOKEN={DEMO_TOKEN}"
+
+
+def test_module_entry_point_runs_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``python -m gitbook_async.testing`` is the serve command (checked in process)."""
+    monkeypatch.setattr(sys, "argv", ["gitbook_async.testing", "--port", "70000"])
+    with pytest.raises(SystemExit) as caught:
+        runpy.run_module("gitbook_async.testing", run_name="__main__")
+    assert caught.value.code == 2
+    assert "port must be in 0..65535" in capsys.readouterr().err

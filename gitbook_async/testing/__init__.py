@@ -37,6 +37,7 @@ from gitbook_async.testing._data import (
     make_script,
 )
 from gitbook_async.testing._faults import Fault, NormalHandler
+from gitbook_async.testing._ratelimit import RateLimitStats, RateLimitWindow, WindowStats
 from gitbook_async.testing._server import FakeGitBook
 
 __all__ = [
@@ -51,7 +52,10 @@ __all__ = [
     "FaultRule",
     "MAX_PAGE_SIZE",
     "NormalHandler",
+    "RateLimitStats",
+    "RateLimitWindow",
     "RecordedRequest",
+    "WindowStats",
     "make_block",
     "make_block_group",
     "make_integration",

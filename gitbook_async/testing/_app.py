@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import re
 import time
 from collections.abc import Iterable, Mapping
@@ -13,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from gitbook_async.testing._faults import Fault, NormalHandler
+from gitbook_async.testing._ratelimit import RateLimiter
 from gitbook_async.testing._wire import (
     PAGE_CURSOR_KEY,
     Cursor,
@@ -107,32 +107,6 @@ class SpaceData:
 
 
 @dataclass
-class RateLimiter:
-    """A fixed window: ``limit`` requests per ``window`` seconds, then 429 until it resets."""
-
-    limit: int
-    window: float
-    _reset_at: float = 0.0
-    _used: int = 0
-
-    def take(self) -> tuple[bool, dict[str, str]]:
-        """Count one request; return whether it may proceed and the headers to send."""
-        now = time.time()
-        if now >= self._reset_at:
-            self._reset_at, self._used = now + self.window, 0
-        self._used += 1
-        allowed = self._used <= self.limit
-        headers = {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(max(0, self.limit - self._used)),
-            "X-RateLimit-Reset": str(math.ceil(self._reset_at)),
-        }
-        if not allowed:
-            headers["Retry-After"] = str(max(1, math.ceil(self._reset_at - now)))
-        return allowed, headers
-
-
-@dataclass
 class ServerState:
     """Everything the fake API knows and records; mutated by ``FakeGitBook``'s methods."""
 
@@ -213,7 +187,7 @@ async def _api(request: web.Request, handler: NormalHandler) -> web.StreamRespon
     state = request.app[STATE_KEY]
     limit_headers: dict[str, str] = {}
     if state.rate_limiter is not None:
-        allowed, limit_headers = state.rate_limiter.take()
+        allowed, limit_headers = state.rate_limiter.take(_bearer(request))
         if not allowed:
             return error_response(429, "Too many requests, retry later", headers=limit_headers)
     response: web.StreamResponse | None = _routing_error(request) or _auth_error(
@@ -237,10 +211,15 @@ def _routing_error(request: web.Request) -> web.Response | None:
     return error_response(exc.status, message, headers=headers)
 
 
-def _auth_error(request: web.Request, token: str | None) -> web.Response | None:
+def _bearer(request: web.Request) -> str:
+    """Return the request's bearer token, or ``""`` when it has none."""
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-    credentials = credentials.strip()
-    if scheme.lower() == "bearer" and credentials and token in (None, credentials):
+    return credentials.strip() if scheme.lower() == "bearer" else ""
+
+
+def _auth_error(request: web.Request, token: str | None) -> web.Response | None:
+    credentials = _bearer(request)
+    if credentials and token in (None, credentials):
         return None
     return error_response(
         401,

@@ -17,7 +17,6 @@ from gitbook_async.testing._app import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     FaultRule,
-    RateLimiter,
     RecordedRequest,
     ServerState,
     SpaceData,
@@ -25,6 +24,7 @@ from gitbook_async.testing._app import (
 )
 from gitbook_async.testing._data import DEMO_TOKEN, demo_spaces
 from gitbook_async.testing._faults import Fault
+from gitbook_async.testing._ratelimit import RateLimiter, RateLimitStats, RateLimitWindow
 
 DEFAULT_HOST = "127.0.0.1"
 """The only interface the fake listens on unless told another loopback address."""
@@ -76,7 +76,7 @@ class FakeGitBook:
         default_page_size: int = DEFAULT_PAGE_SIZE,
         max_page_size: int = MAX_PAGE_SIZE,
         latency: float = 0.0,
-        rate_limit: tuple[int, float] | None = None,
+        rate_limit: RateLimitWindow | tuple[int, float] | None = None,
         spaces: Mapping[str, Mapping[str, Iterable[Mapping[str, Any]]]] | None = None,
     ) -> None:
         """Configure the server; nothing listens until `start`.
@@ -88,7 +88,8 @@ class FakeGitBook:
             default_page_size: Items per page when a request has no ``limit``.
             max_page_size: Largest ``limit`` accepted (larger answers 400).
             latency: Seconds added before every response (for benchmarks).
-            rate_limit: ``(limit, window_seconds)``: see `rate_limit`.
+            rate_limit: GitBook's rate limit to model, e.g.
+                ``RateLimitWindow(limit=20, window=2.0)``; ``None``: no limit. See `rate_limit`.
             spaces: Initial spaces: ``{space_id: {"integrations": [...], "blocks": [...],
                 "scripts": [...]}}`` of wire dicts; missing keys mean empty.
 
@@ -248,26 +249,66 @@ class FakeGitBook:
         self._state.latency = seconds
 
     @property
-    def rate_limit(self) -> tuple[int, float] | None:
-        """``(limit, window_seconds)``, or ``None`` for no rate limiting.
+    def rate_limit(self) -> RateLimitWindow | None:
+        """The rate limit modelled (a `RateLimitWindow`), or ``None`` for no rate limiting.
 
         When set, every API answer carries ``X-RateLimit-Limit/Remaining/Reset`` (reset in
-        epoch seconds), and requests past ``limit`` in a fixed window get 429 with
-        ``Retry-After``. Only requests that reach the API count (not those a fault answers
-        alone). Setting it starts a fresh window.
+        epoch seconds) and requests past the limit in a token's window get 429, like GitBook.
+        Setting it (even to the same value) starts fresh windows and fresh
+        `rate_limit_stats`. A ``(limit, window_seconds)`` tuple is 0.1.0's shorthand for
+        ``RateLimitWindow(limit, window_seconds, retry_after=True, aligned=False)``.
+
+        Raises:
+            ValueError: when set to a tuple out of range (limit >= 1, window > 0).
+
         """
         limiter = self._state.rate_limiter
-        return None if limiter is None else (limiter.limit, limiter.window)
+        return None if limiter is None else limiter.config
 
     @rate_limit.setter
-    def rate_limit(self, value: tuple[int, float] | None) -> None:
-        if value is None:
-            self._state.rate_limiter = None
-            return
-        limit, window = value
-        if limit < 1 or not math.isfinite(window) or window <= 0:
-            raise ValueError(f"rate_limit must be (limit >= 1, window > 0), got {value!r}")
-        self._state.rate_limiter = RateLimiter(limit, window)
+    def rate_limit(self, value: RateLimitWindow | tuple[int, float] | None) -> None:
+        if isinstance(value, tuple):
+            limit, window = value
+            value = RateLimitWindow(limit, window, retry_after=True, aligned=False)
+        self._state.rate_limiter = None if value is None else RateLimiter(value)
+
+    def rate_limit_stats(self, token: str | None = None) -> RateLimitStats:
+        """Count what the rate limiter saw since `rate_limit` was set: requests, 429s, windows.
+
+        ```python
+        import asyncio
+
+        from gitbook_async import GitBookClient
+        from gitbook_async.testing import DEMO_SPACE_ID, DEMO_TOKEN, FakeGitBook, RateLimitWindow
+
+
+        async def main() -> None:
+            window = RateLimitWindow(limit=5, window=1.0)
+            async with FakeGitBook.with_demo_data(rate_limit=window) as server:
+                async with GitBookClient(DEMO_TOKEN, base_url=server.url) as gitbook:
+                    for _ in range(3):
+                        await gitbook.spaces.list_integration_scripts(DEMO_SPACE_ID)
+                stats = server.rate_limit_stats()
+                assert stats.requests == 3
+                assert stats.refused == 0  # no 429 from the limiter
+                assert stats.max_requests_per_window <= 5
+
+
+        asyncio.run(main())
+        ```
+
+        Args:
+            token: Count only this bearer token's requests; ``None``: every token.
+
+        Returns:
+            A snapshot (it does not change as more requests arrive); all zero and no
+            windows when no rate limit is set.
+
+        """
+        limiter = self._state.rate_limiter
+        if limiter is None:
+            return RateLimitStats(requests=0, refused=0, windows=())
+        return limiter.stats(token)
 
     def add_space(
         self,
