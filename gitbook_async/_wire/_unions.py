@@ -104,14 +104,22 @@ def _content_security_policy(converter: Converter) -> StructureHook:
     return structure_content_security_policy
 
 
+# The discriminated base classes: {base: (tag wire key, {tag: subclass})}. Read by the
+# cattrs hooks below and by the accelerated path (_accel_gen), which must agree.
+DISCRIMINATED: Final[Mapping[type[GitBookModel], tuple[str, Mapping[str, type[GitBookModel]]]]] = (
+    MappingProxyType(
+        {
+            ConfigurationProperty: ("type", CONFIGURATION_PROPERTY_TYPES),
+            MergeRule: ("rule", MERGE_RULE_TYPES),
+            MergeRulesStandaloneConfiguration: ("type", MERGE_RULES_CONFIGURATION_TYPES),
+        }
+    )
+)
+
+
 def register_unions(converter: Converter, hooks: Hooks) -> None:
     """Register the hooks of the spec's unions on ``converter`` (after the model hooks)."""
-    discriminated: list[tuple[type[GitBookModel], str, Mapping[str, type[GitBookModel]]]] = [
-        (ConfigurationProperty, "type", CONFIGURATION_PROPERTY_TYPES),
-        (MergeRule, "rule", MERGE_RULE_TYPES),
-        (MergeRulesStandaloneConfiguration, "type", MERGE_RULES_CONFIGURATION_TYPES),
-    ]
-    for base, key, subclasses in discriminated:
+    for base, (key, subclasses) in DISCRIMINATED.items():
         converter.register_structure_hook_func(
             equal_to(base), hooks.discriminated(base, key, subclasses)
         )
