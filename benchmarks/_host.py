@@ -1,17 +1,19 @@
 """Where the fake GitBook runs during a benchmark, and the server-side counts it keeps.
 
-``HostMode.IN_PROCESS`` (the default of benchmarks 1, 3 and 4, as issue 5 asks: the embedded
-fake, the same event loop) starts ``FakeGitBook`` in the client's own loop: no other process
-has to be scheduled for a request to be answered, which on a shared 2-core machine keeps
-the round trip short and steady, but the server's CPU (routing, writing 460 KB pages) is
-spent in the client's loop and is counted in both sides of every comparison.
-``HostMode.SUBPROCESS`` runs the same fake in a child process (``python -m benchmarks._host
-SPEC``, commands on stdin): the client then has its loop to itself. Benchmark 5 always uses
-it, so that only the client's allocations are traced.
+``HostMode.SUBPROCESS`` (the default, as issue 12 measured: the server in another process)
+runs ``gitbook_async.testing.FakeGitBook`` in a child process (``python -m benchmarks._host
+SPEC``, which prints ``READY <url>`` once it listens on 127.0.0.1, then answers commands on
+stdin): the client has its event loop to itself and the server's CPU is not counted in
+either side of a comparison (it runs on the other core, when the machine lets it).
+``HostMode.IN_PROCESS`` (``--server in-process``) starts the same fake in the client's own
+loop instead: steadier round trips on a busy machine, but the server's work (routing,
+writing 400 KB pages) is then spent in the client's loop and counted on both sides.
 
 Either way the server counts what it saw, server-side: requests, and distinct client
 ``(host, port)`` peers, i.e. TCP connections, recorded by a middleware added to
-``server.app`` before it starts (``gitbook_async.testing`` itself is unchanged).
+``server.app`` before it starts (``gitbook_async.testing`` itself is unchanged). Spaces are
+described by ``SpaceSpec`` (which data set, how many items, optionally one invalid item)
+and built from ``benchmarks._data`` in whichever process serves them.
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ import enum
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 from aiohttp import web
 
-from benchmarks._data import TOKEN, integrations
+from benchmarks._data import TOKEN, DataSet, integrations
 from gitbook_async.testing import FakeGitBook
 
 _ROOT: Final = Path(__file__).resolve().parent.parent
@@ -45,22 +47,56 @@ class HostMode(enum.Enum):
     IN_PROCESS = "in-process"
 
 
+INVALID_VERSION: Final = "not-a-number"
+"""The ``version`` of the invalid item a space may hold (the spec says a number)."""
+
+
+@dataclass(frozen=True)
+class SpaceSpec:
+    """One space: ``count`` items of a data set from item ``first`` on.
+
+    ``invalid_at`` (an index within the space) replaces that item's ``version`` with a
+    string: the SDK must reject the page that holds it, and a raw consumer comparing
+    versions fails on it too.
+    """
+
+    count: int
+    data: DataSet = DataSet.SPARSE
+    first: int = 0
+    invalid_at: int | None = None
+
+    def items(self) -> Iterator[dict[str, Any]]:
+        """The space's integrations as wire dicts, one at a time."""
+        for position, item in enumerate(integrations(self.count, self.data, first=self.first)):
+            if position == self.invalid_at:
+                item["version"] = INVALID_VERSION
+            yield item
+
+
 @dataclass(frozen=True)
 class ServerSpec:
-    """What the fake serves: ``{space_id: number of integrations}``, and its latency."""
+    """What the fake serves: ``{space_id: SpaceSpec}``, and its latency per request."""
 
-    spaces: Mapping[str, int]
+    spaces: Mapping[str, SpaceSpec]
     latency: float = 0.0
 
     def to_json(self) -> str:
         """Encode for the child process's command line."""
-        return json.dumps({"spaces": dict(self.spaces), "latency": self.latency})
+        spaces = {
+            space_id: [spec.count, spec.data.value, spec.first, spec.invalid_at]
+            for space_id, spec in self.spaces.items()
+        }
+        return json.dumps({"spaces": spaces, "latency": self.latency})
 
     @classmethod
     def from_json(cls, text: str) -> ServerSpec:
         """Decode what ``to_json`` made."""
         data = json.loads(text)
-        return cls(spaces=dict(data["spaces"]), latency=float(data["latency"]))
+        spaces = {
+            space_id: SpaceSpec(count, DataSet(name), first, invalid_at)
+            for space_id, (count, name, first, invalid_at) in data["spaces"].items()
+        }
+        return cls(spaces=spaces, latency=float(data["latency"]))
 
 
 @dataclass(frozen=True)
@@ -98,8 +134,8 @@ class _Counted:
     @classmethod
     def build(cls, spec: ServerSpec) -> _Counted:
         server = FakeGitBook(token=TOKEN, latency=spec.latency)
-        for space_id, count in spec.spaces.items():
-            server.add_space(space_id, integrations=integrations(count))
+        for space_id, space in spec.spaces.items():
+            server.add_space(space_id, integrations=space.items())
         counted = cls(server)
         server.app.middlewares.insert(0, counted._record_peer)
         return counted

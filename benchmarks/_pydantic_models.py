@@ -48,7 +48,7 @@ from gitbook_async import (
 
 __all__ = ["PydanticIntegration", "PydanticIntegrationList", "PydanticOrganization"]
 
-# The SDK's wire-name exceptions (gitbook_async._converter), keyed by attribute name.
+# The SDK's wire-name exceptions (its wire layer), keyed by attribute name.
 _ALIAS_EXCEPTIONS: Final = {
     "create_open_api_spec": "createOpenAPISpec",
     "internal_is_on_new_trial": "internal_isOnNewTrial",

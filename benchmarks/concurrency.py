@@ -1,12 +1,12 @@
-"""Benchmark 4: 500 spaces, one page each, 10 ms latency: bounded concurrency vs one by one.
+"""Benchmark 7: 500 spaces, one page each, 10 ms latency: bounded concurrency vs one by one.
 
 ``client.spaces.list_integrations_many(space_ids)`` (the client's default
 ``max_concurrency=16``) against awaiting ``list_integrations(space_id).collect()`` for each
 space in turn. Each run uses a fresh client, so that the connections counted are the ones
 that run opened: the server counts them itself (distinct client ``(host, port)`` peers, see
-``_host.py``), and at most 16 may appear. For information, the same two walks with plain
-aiohttp + ``json.loads`` (16 in flight through a semaphore) show how far from 16x a client
-gets on this machine without the SDK.
+``_host.py``), and at most 16 may appear. For information, the concurrent run against plain
+aiohttp + ``json.loads`` with 16 requests in flight (a semaphore): the SDK's overhead when
+requests overlap.
 """
 
 from __future__ import annotations
@@ -19,23 +19,16 @@ from typing import Final
 import aiohttp
 
 from benchmarks._data import TOKEN
-from benchmarks._host import HostMode, ServerSpec, serve
-from benchmarks._measure import (
-    MIN_RUNS,
-    Check,
-    Comparison,
-    Direction,
-    Measurement,
-    Target,
-    interleaved,
-)
+from benchmarks._host import ServerSpec, SpaceSpec, serve
+from benchmarks._measure import Check, Comparison, Direction, Measurement, Target, interleaved
+from benchmarks._settings import Settings
 from gitbook_async import GitBookClient
 
 TARGET: Final = Target(Direction.AT_LEAST, 12.0)
 MAX_CONNECTIONS: Final = 16
 LATENCY: Final = 0.010
 _SDK_CONCURRENT, _SDK_SEQUENTIAL = "sdk-concurrent", "sdk-sequential"
-_RAW_CONCURRENT, _RAW_SEQUENTIAL = "raw-concurrent", "raw-sequential"
+_RAW_CONCURRENT = "raw-concurrent"
 
 
 async def list_concurrently(client: GitBookClient, space_ids: list[str]) -> int:
@@ -76,11 +69,6 @@ async def raw_concurrently(session: aiohttp.ClientSession, url: str, space_ids: 
     return sum(await asyncio.gather(*(one(space_id) for space_id in space_ids)))
 
 
-async def raw_sequentially(session: aiohttp.ClientSession, url: str, space_ids: list[str]) -> int:
-    """Plain aiohttp + ``json.loads``, one space after the other."""
-    return sum([await _raw_list(session, url, space_id) for space_id in space_ids])
-
-
 async def _walk(variant: str, url: str, space_ids: list[str]) -> int:
     """Run one variant with a fresh client (or session), so its connections start at 0."""
     if variant.startswith("sdk"):
@@ -89,20 +77,35 @@ async def _walk(variant: str, url: str, space_ids: list[str]) -> int:
             return await walk(client, space_ids)
     connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS)
     async with aiohttp.ClientSession(connector=connector) as session:
-        raw = raw_concurrently if variant == _RAW_CONCURRENT else raw_sequentially
-        return await raw(session, url, space_ids)
+        return await raw_concurrently(session, url, space_ids)
 
 
-async def _run(spaces: int, items_per_space: int, repeats: int, mode: HostMode) -> list[Comparison]:
+SPACES: Final = 500
+ITEMS_PER_SPACE: Final = 1
+
+
+def run_concurrency(settings: Settings) -> list[Comparison]:
+    """Benchmark 7 (see the module docstring)."""
+    spaces = settings.size(SPACES, 20)
+    return asyncio.run(_run(spaces, ITEMS_PER_SPACE, settings))
+
+
+async def _run(spaces: int, items_per_space: int, settings: Settings) -> list[Comparison]:
     space_ids = [f"bench-space-{n:04d}" for n in range(spaces)]
-    spec = ServerSpec(dict.fromkeys(space_ids, items_per_space), latency=LATENCY)
-    variants = [_SDK_CONCURRENT, _SDK_SEQUENTIAL, _RAW_CONCURRENT, _RAW_SEQUENTIAL]
+    spec = ServerSpec(
+        {
+            space_id: SpaceSpec(items_per_space, first=n * items_per_space)
+            for n, space_id in enumerate(space_ids)
+        },
+        latency=LATENCY,
+    )
+    variants = [_SDK_CONCURRENT, _SDK_SEQUENTIAL, _RAW_CONCURRENT]
     runs: dict[str, list[float]] = {variant: [] for variant in variants}
     connections: list[int] = []
-    async with serve(spec, mode=mode) as host:
+    async with serve(spec, mode=settings.server) as host:
         for variant in variants:  # warm-up: converter hooks, the server's first connections
             await _walk(variant, host.url, space_ids[:MAX_CONNECTIONS])
-        for repeat in range(repeats):
+        for repeat in range(settings.repeats()):
             for variant in interleaved(variants, repeat):
                 await host.reset()
                 started = time.perf_counter()
@@ -116,7 +119,7 @@ async def _run(spaces: int, items_per_space: int, repeats: int, mode: HostMode) 
     title = f"{spaces} spaces x {items_per_space} integration(s), one page each, 10 ms latency"
     return [
         Comparison(
-            "4",
+            "7",
             f"{title}: list_integrations_many (concurrency 16) vs sequential",
             Measurement("list_integrations_many", "s", tuple(runs[_SDK_CONCURRENT])),
             Measurement("SDK, sequential", "s", tuple(runs[_SDK_SEQUENTIAL])),
@@ -131,21 +134,9 @@ async def _run(spaces: int, items_per_space: int, repeats: int, mode: HostMode) 
             ),
         ),
         Comparison(
-            "4i",
-            f"{title}: raw aiohttp + json.loads, 16 in flight vs sequential",
+            "7i",
+            f"{title}: list_integrations_many vs raw aiohttp + json.loads, 16 in flight",
+            Measurement("list_integrations_many", "s", tuple(runs[_SDK_CONCURRENT])),
             Measurement("raw, 16 in flight", "s", tuple(runs[_RAW_CONCURRENT])),
-            Measurement("raw, sequential", "s", tuple(runs[_RAW_SEQUENTIAL])),
-            speedup=True,
         ),
     ]
-
-
-def bench_concurrency(
-    *,
-    spaces: int = 500,
-    items_per_space: int = 1,
-    repeats: int = MIN_RUNS,
-    mode: HostMode = HostMode.IN_PROCESS,
-) -> list[Comparison]:
-    """Benchmark 4 (see the module docstring)."""
-    return asyncio.run(_run(spaces, items_per_space, repeats, mode))

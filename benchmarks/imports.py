@@ -1,4 +1,4 @@
-"""Benchmark 6: ``import gitbook_async`` against ``import aiohttp``, each in a fresh interpreter.
+"""Benchmark 8: ``import gitbook_async`` against ``import aiohttp``, each in a fresh interpreter.
 
 The main row reads ``python -X importtime -c "import X"``: the cumulative time of the
 top-level import of ``X`` (its dependencies included, interpreter startup excluded). A second
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Final
 
 from benchmarks._measure import MIN_RUNS, Comparison, Direction, Measurement, Target, interleaved
+from benchmarks._settings import Settings
 
 TARGET: Final = Target(Direction.AT_MOST, 1.3)
 _ROOT: Final = Path(__file__).resolve().parent.parent
@@ -62,8 +63,9 @@ def wall_time(code: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def bench_imports(*, repeats: int = 2 * MIN_RUNS) -> list[Comparison]:
-    """Benchmark 6 (see the module docstring)."""
+def run_imports(settings: Settings) -> list[Comparison]:
+    """Benchmark 8 (see the module docstring)."""
+    repeats = settings.repeats(2 * MIN_RUNS)
     _python(f"import {_SDK}, {_AIOHTTP}", write_bytecode=True)  # compile once, untimed
     cumulative: dict[str, list[float]] = {_SDK: [], _AIOHTTP: []}
     wall: dict[str, list[float]] = {_SDK: [], _AIOHTTP: [], "pass": []}
@@ -75,14 +77,14 @@ def bench_imports(*, repeats: int = 2 * MIN_RUNS) -> list[Comparison]:
     startup = sorted(wall["pass"])[len(wall["pass"]) // 2]
     return [
         Comparison(
-            "6",
+            "8",
             "import gitbook_async vs import aiohttp (-X importtime, cumulative)",
             Measurement("import gitbook_async", "ms", tuple(cumulative[_SDK])),
             Measurement("import aiohttp", "ms", tuple(cumulative[_AIOHTTP])),
             TARGET,
         ),
         Comparison(
-            "6i",
+            "8i",
             f"The same, as wall clock minus interpreter startup ({startup:.0f} ms)",
             Measurement("import gitbook_async", "ms", tuple(t - startup for t in wall[_SDK])),
             Measurement("import aiohttp", "ms", tuple(t - startup for t in wall[_AIOHTTP])),

@@ -1,4 +1,4 @@
-"""Benchmark 5: peak memory of a walk of 1,000 pages against one of 10 pages.
+"""Benchmark 10 (from issue 5): peak memory of a walk of 1,000 pages against one of 10 pages.
 
 The consumer drops each item once seen, so a walk should hold about one page (plus the one
 being prefetched) whatever its length. Measured with ``tracemalloc``: the peak of traced
@@ -20,8 +20,9 @@ import tracemalloc
 from typing import Final
 
 from benchmarks._data import TOKEN
-from benchmarks._host import HostMode, ServerSpec, serve
-from benchmarks._measure import MIN_RUNS, Comparison, Direction, Measurement, Target, interleaved
+from benchmarks._host import HostMode, ServerSpec, SpaceSpec, serve
+from benchmarks._measure import Comparison, Direction, Measurement, Target, interleaved
+from benchmarks._settings import Settings
 from gitbook_async import GitBookClient
 
 TARGET: Final = Target(Direction.AT_MOST, 1.2)
@@ -51,13 +52,27 @@ async def _peak(client: GitBookClient, space_id: str, *, page_size: int, items: 
     return (peak - before) / _MIB
 
 
-async def _run(
-    long_pages: int, short_pages: int, page_size: int, repeats: int, mode: HostMode
-) -> Comparison:
+LONG_PAGES: Final = 1_000
+SHORT_PAGES: Final = 10
+PAGE_SIZE: Final = 10
+
+
+def run_memory(settings: Settings) -> list[Comparison]:
+    """Benchmark 10 (see the module docstring); the fake always runs in a child process."""
+    long_pages = settings.size(LONG_PAGES, 3)
+    short_pages = settings.size(SHORT_PAGES, 2)
+    page_size = settings.size(PAGE_SIZE, 2)
+    return [asyncio.run(_run(long_pages, short_pages, page_size, settings.repeats()))]
+
+
+async def _run(long_pages: int, short_pages: int, page_size: int, repeats: int) -> Comparison:
     walks = {"long": long_pages * page_size, "short": short_pages * page_size}
-    spec = ServerSpec({f"bench-memory-{name}": items for name, items in walks.items()})
+    spec = ServerSpec({f"bench-memory-{name}": SpaceSpec(items) for name, items in walks.items()})
     runs: dict[str, list[float]] = {name: [] for name in walks}
-    async with serve(spec, mode=mode) as host, GitBookClient(TOKEN, base_url=host.url) as client:
+    async with (
+        serve(spec, mode=HostMode.SUBPROCESS) as host,
+        GitBookClient(TOKEN, base_url=host.url) as client,
+    ):
         await walk(client, "bench-memory-short", page_size=page_size)  # warm-up
         for repeat in range(repeats):
             for name in interleaved(list(walks), repeat):
@@ -67,22 +82,10 @@ async def _run(
                     )
                 )
     return Comparison(
-        "5",
+        "10",
         f"Peak traced memory, walk of {long_pages:,} pages vs {short_pages} pages "
         f"(limit={page_size}, prefetch=1, items dropped)",
         Measurement(f"{long_pages:,} pages", "MiB", tuple(runs["long"])),
         Measurement(f"{short_pages} pages", "MiB", tuple(runs["short"])),
         TARGET,
     )
-
-
-def bench_memory(
-    *,
-    long_pages: int = 1_000,
-    short_pages: int = 10,
-    page_size: int = 10,
-    repeats: int = MIN_RUNS,
-    mode: HostMode = HostMode.SUBPROCESS,
-) -> list[Comparison]:
-    """Benchmark 5 (see the module docstring)."""
-    return [asyncio.run(_run(long_pages, short_pages, page_size, repeats, mode))]

@@ -1,4 +1,4 @@
-"""Benchmark 3: prefetch=1 against prefetch=0 with a slow server and a slow consumer.
+"""Benchmark 9 (from issue 5): prefetch=1 against prefetch=0 with a slow server and a slow consumer.
 
 The server answers after 10 ms; the caller spends 10 ms on each page
 (``await asyncio.sleep(0.01)``); 50 pages. Without prefetch the two waits add up; with it the
@@ -16,8 +16,9 @@ import time
 from typing import Final
 
 from benchmarks._data import TOKEN
-from benchmarks._host import HostMode, ServerSpec, serve
-from benchmarks._measure import MIN_RUNS, Comparison, Direction, Measurement, Target, interleaved
+from benchmarks._host import ServerSpec, SpaceSpec, serve
+from benchmarks._measure import Comparison, Direction, Measurement, Target, interleaved
+from benchmarks._settings import Settings
 from gitbook_async import GitBookClient
 
 TARGET: Final = Target(Direction.AT_MOST, 0.6)
@@ -39,14 +40,25 @@ async def consume(
     return pages
 
 
-async def _run(pages: int, page_size: int | None, repeats: int, mode: HostMode) -> list[Comparison]:
+PAGES: Final = 50
+
+
+def run_prefetch(settings: Settings) -> list[Comparison]:
+    """Benchmark 9 (see the module docstring); the fake's default page size (no ``limit``)."""
+    return asyncio.run(_run(settings.size(PAGES, 2), None, settings))
+
+
+async def _run(pages: int, page_size: int | None, settings: Settings) -> list[Comparison]:
     size = page_size or DEFAULT_PAGE_SIZE
     space_id = f"bench-prefetch-{size}"
     runs: dict[int, list[float]] = {1: [], 0: [], 2: []}
-    spec = ServerSpec({space_id: pages * size}, latency=LATENCY)
-    async with serve(spec, mode=mode) as host, GitBookClient(TOKEN, base_url=host.url) as client:
+    spec = ServerSpec({space_id: SpaceSpec(pages * size)}, latency=LATENCY)
+    async with (
+        serve(spec, mode=settings.server) as host,
+        GitBookClient(TOKEN, base_url=host.url) as client,
+    ):
         await consume(client, space_id, prefetch=1, page_size=page_size, work=0)  # warm-up
-        for repeat in range(repeats):
+        for repeat in range(settings.repeats()):
             for prefetch in interleaved(list(runs), repeat):
                 started = time.perf_counter()
                 seen = await consume(
@@ -60,27 +72,16 @@ async def _run(pages: int, page_size: int | None, repeats: int, mode: HostMode) 
     sequential = Measurement("prefetch=0", "s", tuple(runs[0]))
     return [
         Comparison(
-            "3",
+            "9",
             f"{title}: prefetch=1 vs prefetch=0",
             Measurement("prefetch=1", "s", tuple(runs[1])),
             sequential,
             TARGET,
         ),
         Comparison(
-            "3i",
+            "9i",
             f"{title}: prefetch=2 vs prefetch=0",
             Measurement("prefetch=2", "s", tuple(runs[2])),
             sequential,
         ),
     ]
-
-
-def bench_prefetch(
-    *,
-    pages: int = 50,
-    page_size: int | None = None,
-    repeats: int = MIN_RUNS,
-    mode: HostMode = HostMode.IN_PROCESS,
-) -> list[Comparison]:
-    """Benchmark 3 (see the module docstring); ``page_size=None`` sends no ``limit``."""
-    return asyncio.run(_run(pages, page_size, repeats, mode))

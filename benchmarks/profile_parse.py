@@ -41,6 +41,8 @@ _KINDS: Final[Sequence[tuple[str, Callable[[str, str], bool]]]] = (
         "SDK generated fast-path model hooks (inline checks, slot filling)",
         lambda f, n: "<gitbook_async fast structure" in f,
     ),
+    ("SDK generated accelerated builders", lambda f, n: "<gitbook_async accelerated" in f),
+    ("SDK generated primitive hooks", lambda f, n: f.startswith("<gitbook_async structure_")),
     ("SDK model hook (type check, unknown fields, nulls)", lambda f, n: n == "structure_model"),
     ("SDK optional/union wrappers", lambda f, n: n in {"structure_optional", "structure_union"}),
     (
@@ -56,7 +58,10 @@ _KINDS: Final[Sequence[tuple[str, Callable[[str, str], bool]]]] = (
     ),
     ("SDK open enums", lambda f, n: n == "structure_open_enum"),
     ("timestamps (regex + datetime)", lambda f, n: "timestamp" in n or "datetime" in n.lower()),
-    ("SDK discriminated unions (properties, configurations, CSP)", lambda f, n: "_hooks" in f),
+    (
+        "SDK discriminated unions (properties, configurations, CSP)",
+        lambda f, n: f.endswith(("_hooks.py", "_unions.py")),
+    ),
     ("built-ins (isinstance, set/dict methods, setattr, ...)", lambda f, n: f == "~"),
 )
 

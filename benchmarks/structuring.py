@@ -1,11 +1,12 @@
-"""Benchmark 2: structuring cost per item, attrs + cattrs (the SDK) against pydantic v2.
+"""Benchmark 6: bytes to models, the SDK against pydantic v2's ``model_validate_json``.
 
-Pure CPU, no I/O: the same decoded page of GitBook-shaped integrations goes through
-``gitbook_async.structure(page, IntegrationList)`` and through
-``PydanticIntegrationList.model_validate(page)`` (``benchmarks/_pydantic_models.py``, a
-field-for-field mirror). For information it also times the step before (bytes -> dicts with
-``json`` and, if installed, ``orjson``) and bytes -> models end to end, where pydantic can
-parse the JSON itself (``model_validate_json``).
+Pure CPU, no I/O: 100-item pages of JSON bytes (five consecutive, distinct pages of a walk;
+fully filled items, and sparse items from 200 owners) become ``IntegrationList`` models
+through the SDK's public path (``sdk_page_from_bytes``) and ``PydanticIntegrationList``
+models through ``model_validate_json`` (``benchmarks/_pydantic_models.py``, a
+field-for-field mirror that parses the JSON in Rust). For information: dicts to models
+(``structure`` against ``model_validate``) and, if orjson is installed, the decoding step
+alone (orjson vs json).
 """
 
 from __future__ import annotations
@@ -14,15 +15,30 @@ import gc
 import importlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-from benchmarks._data import page_bytes
-from benchmarks._measure import MIN_RUNS, Comparison, Direction, Measurement, Target, interleaved
+from benchmarks._data import DataSet, integrations
+from benchmarks._measure import Comparison, Direction, Measurement, Target, interleaved
+from benchmarks._settings import Settings
 from gitbook_async import IntegrationList, structure
 
-TARGET: Final = Target(Direction.AT_MOST, 1.0)
+TARGET: Final = Target(Direction.AT_MOST, 0.5)
+PAGE_SIZE: Final = 100
+PAGES: Final = 5
+REPEATS: Final = 15
 _UNIT: Final = "µs/item"
+SDK_BYTES_LABEL: Final = "structure(json.loads(body), IntegrationList)"
+"""How the SDK's bytes -> models path is shown in the results (see `sdk_page_from_bytes`)."""
+
+
+def sdk_page_from_bytes(body: bytes) -> IntegrationList:
+    """Bytes -> models through the SDK's public API: what a walk does with each page.
+
+    SWITCH HERE (and ``SDK_BYTES_LABEL``) when the SDK offers a public bytes entry point
+    (issue 12's fast path): this benchmark must time what the walk uses.
+    """
+    return structure(json.loads(body), IntegrationList)
 
 
 def load_orjson() -> Callable[[bytes], Any] | None:
@@ -35,22 +51,34 @@ def load_orjson() -> Callable[[bytes], Any] | None:
     return loads
 
 
-def _per_item(operation: Callable[[], object], *, calls: int, items: int) -> float:
+def walk_pages(data: DataSet, *, pages: int, size: int) -> list[bytes]:
+    """``pages`` consecutive, distinct pages of a data set, as compact UTF-8 JSON bodies."""
+    bodies = []
+    for number in range(pages):
+        page: dict[str, Any] = {
+            "items": list(integrations(size, data, first=number * size)),
+            "count": 10 * pages * size,
+            "next": {"page": f"cursor-{number + 1}"},
+        }
+        bodies.append(json.dumps(page, separators=(",", ":"), ensure_ascii=False).encode())
+    return bodies
+
+
+def _per_item(operation: Callable[[Any], object], pages: Sequence[Any], *, items: int) -> float:
+    """µs per item of ``operation`` over every page (after a ``gc.collect()``)."""
     # Start every run from an empty young generation, so that one variant does not pay for
     # the collections the previous one made due (the collector stays on during the run).
     gc.collect()
     started = time.perf_counter()
-    for _ in range(calls):
-        operation()
-    return (time.perf_counter() - started) / (calls * items) * 1e6
+    for page in pages:
+        operation(page)
+    return (time.perf_counter() - started) / (len(pages) * items) * 1e6
 
 
-def bench_structuring(
-    *, page_size: int = 100, calls: int = 5, repeats: int = 3 * MIN_RUNS
-) -> list[Comparison]:
-    """Benchmark 2 (see the module docstring): per-item CPU cost of each way to parse a page.
+def run_structuring(settings: Settings) -> list[Comparison]:
+    """Benchmark 6 (see the module docstring): per-item CPU cost of each way to parse a page.
 
-    Each run times ``calls`` parses of one ``page_size``-item page; runs are many and short,
+    Each run times one parse of each of ``PAGES`` distinct pages; runs are many and short,
     interleaved across the variants, so that a burst of machine noise hits one run of each.
 
     Raises:
@@ -58,60 +86,71 @@ def bench_structuring(
     """
     from benchmarks._pydantic_models import PydanticIntegrationList
 
-    body = page_bytes(page_size, total=page_size * 10)
-    page = json.loads(body)
-    sdk = structure(page, IntegrationList)
-    mirror = PydanticIntegrationList.model_validate(page)
-    if [i.name for i in sdk.items] != [i.name for i in mirror.items]:
-        raise RuntimeError("the SDK and the pydantic mirror disagree on the page")
+    size = settings.size(PAGE_SIZE, 4)
+    count = settings.size(PAGES, 1)
+    full = walk_pages(DataSet.FULL, pages=count, size=size)
+    sparse = walk_pages(DataSet.SPARSE, pages=count, size=size)
+    full_dicts = [json.loads(body) for body in full]
+    for body in (*full, *sparse):
+        sdk, mirror = sdk_page_from_bytes(body), PydanticIntegrationList.model_validate_json(body)
+        if [i.name for i in sdk.items] != [i.name for i in mirror.items]:
+            raise RuntimeError("the SDK and the pydantic mirror disagree on the page")
 
-    orjson_loads = load_orjson()
-    variants: dict[str, Callable[[], object]] = {
-        "sdk": lambda: structure(page, IntegrationList),
-        "pydantic": lambda: PydanticIntegrationList.model_validate(page),
-        "json": lambda: json.loads(body),
-        "sdk-bytes": lambda: structure(json.loads(body), IntegrationList),
-        "pydantic-json": lambda: PydanticIntegrationList.model_validate_json(body),
+    from_json = PydanticIntegrationList.model_validate_json
+    variants: dict[str, tuple[Callable[[Any], object], Sequence[Any]]] = {
+        "sdk-full": (sdk_page_from_bytes, full),
+        "pydantic-full": (from_json, full),
+        "sdk-sparse": (sdk_page_from_bytes, sparse),
+        "pydantic-sparse": (from_json, sparse),
+        "sdk-dicts": (lambda page: structure(page, IntegrationList), full_dicts),
+        "pydantic-dicts": (PydanticIntegrationList.model_validate, full_dicts),
+        "json": (json.loads, full),
     }
+    orjson_loads = load_orjson()
     if orjson_loads is not None:
-        variants["orjson"] = lambda: orjson_loads(body)
-        variants["sdk-orjson"] = lambda: structure(orjson_loads(body), IntegrationList)
+        variants["orjson"] = (orjson_loads, full)
     runs: dict[str, list[float]] = {name: [] for name in variants}
-    for repeat in range(repeats):
+    for repeat in range(settings.repeats(REPEATS)):
         for name in interleaved(list(variants), repeat):
-            runs[name].append(_per_item(variants[name], calls=calls, items=page_size))
+            operation, pages = variants[name]
+            runs[name].append(_per_item(operation, pages, items=size))
 
     def measured(name: str, label: str) -> Measurement:
         return Measurement(label, _UNIT, tuple(runs[name]))
 
+    pydantic_json = "PydanticIntegrationList.model_validate_json(body)"
     rows = [
         Comparison(
-            "2",
-            "Structure a decoded page (dicts -> models): SDK vs pydantic v2",
-            measured("sdk", "gitbook_async.structure(page, IntegrationList)"),
-            measured("pydantic", "PydanticIntegrationList.model_validate(page)"),
+            "6a",
+            f"Bytes -> models, {size}-item pages of fully filled items: SDK vs pydantic v2 "
+            "model_validate_json",
+            measured("sdk-full", SDK_BYTES_LABEL),
+            measured("pydantic-full", pydantic_json),
             TARGET,
         ),
         Comparison(
-            "2i",
-            "Bytes -> models: SDK (json.loads + structure) vs pydantic model_validate_json",
-            measured("sdk-bytes", "structure(json.loads(body), IntegrationList)"),
-            measured("pydantic-json", "PydanticIntegrationList.model_validate_json(body)"),
+            "6b",
+            f"Bytes -> models, {size}-item pages of sparse items from 200 owners: SDK vs "
+            "pydantic v2 model_validate_json",
+            measured("sdk-sparse", SDK_BYTES_LABEL),
+            measured("pydantic-sparse", pydantic_json),
+            TARGET,
+        ),
+        Comparison(
+            "6i",
+            "Decoded page (dicts) -> models, fully filled items: SDK structure vs pydantic "
+            "model_validate",
+            measured("sdk-dicts", "structure(page, IntegrationList)"),
+            measured("pydantic-dicts", "PydanticIntegrationList.model_validate(page)"),
         ),
     ]
     if orjson_loads is not None:
-        rows += [
+        rows.append(
             Comparison(
-                "2ii",
-                "Decode a page (bytes -> dicts): orjson vs json",
+                "6ii",
+                "Decode a page (bytes -> dicts), fully filled items: orjson vs json",
                 measured("orjson", "orjson.loads(body)"),
                 measured("json", "json.loads(body)"),
-            ),
-            Comparison(
-                "2iii",
-                "Bytes -> models in the SDK: with orjson vs with json",
-                measured("sdk-orjson", "structure(orjson.loads(body), IntegrationList)"),
-                measured("sdk-bytes", "structure(json.loads(body), IntegrationList)"),
-            ),
-        ]
+            )
+        )
     return rows

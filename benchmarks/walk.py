@@ -1,9 +1,17 @@
-"""Benchmark 1: walk 20,000 items at page size 100, the SDK against raw aiohttp + ``json.loads``.
+"""Benchmarks 1 and 2: walk a long listing, the SDK against raw aiohttp + ``json.loads``.
 
-Same server, same pages, same event loop, in the same run: the raw walk is the floor (HTTP
-plus JSON decoding into plain dicts); the SDK adds typed models, validation, retries and
-the paginator. Both keep one connection pool for the whole benchmark and are warmed up
-once (the SDK builds its converter hooks on first use) before the measured runs.
+Same server (in another process), same pages, in the same run, the variants taking turns:
+the raw walk is the floor a user could write by hand (HTTP plus JSON decoding into plain
+dicts, following ``next.page``); the SDK walk is the documented one, ``async for item in
+client.spaces.list_integrations(space_id, limit=100)`` with the default prefetch. Both touch
+every item (compare its ``version``), keep one connection pool for the whole benchmark, and
+are warmed up once before the measured runs (the SDK builds its converter hooks on first
+use).
+
+1. 20,000 items, 100 a page, no latency: on the fully filled items and on the sparse items
+   drawn from 200 owners (``benchmarks._data``).
+2. 5,000 sparse items, 100 a page, 10 ms of latency per request: with prefetch the SDK can
+   hide its own work behind the wait for the next page.
 """
 
 from __future__ import annotations
@@ -11,38 +19,51 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Final
 
 import aiohttp
 
-from benchmarks._data import TOKEN
-from benchmarks._host import HostMode, ServerSpec, serve
-from benchmarks._measure import MIN_RUNS, Comparison, Direction, Measurement, Target, interleaved
+from benchmarks._data import TOKEN, DataSet
+from benchmarks._host import Host, ServerSpec, SpaceSpec, serve
+from benchmarks._measure import Comparison, Direction, Measurement, Target, interleaved
+from benchmarks._settings import Settings
 from gitbook_async import GitBookClient
 
-SPACE_ID: Final = "bench-walk"
-WARM_UP_SPACE_ID: Final = "bench-warm-up"
-_WARM_UP_ITEMS: Final = 300
 ITEMS: Final = 20_000
+LATENCY_ITEMS: Final = 5_000
 PAGE_SIZE: Final = 100
-TARGET: Final = Target(Direction.AT_MOST, 1.3)
-_RAW, _PREFETCH, _NO_PREFETCH = "raw", "sdk-prefetch-1", "sdk-prefetch-0"
+LATENCY: Final = 0.010
+WALK_TARGET: Final = Target(Direction.AT_MOST, 0.8)
+LATENCY_TARGET: Final = Target(Direction.AT_MOST, 1.0)
+_WARM_UP_ITEMS: Final = 300
+_RAW, _SDK = "raw", "sdk"
+_RAW_LABEL: Final = "raw aiohttp + json.loads (dicts)"
+_SDK_LABEL: Final = "SDK, default prefetch"
+
+Walk = Callable[[], Awaitable[int]]
+
+
+def endpoint(url: str, space_id: str) -> str:
+    """The listing's URL on the fake (``url`` is the server's origin)."""
+    return f"{url}/v1/spaces/{space_id}/integrations"
+
+
+RAW_HEADERS: Final = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+"""What the raw client sends with every request."""
 
 
 async def walk_raw(
     session: aiohttp.ClientSession, url: str, space_id: str, *, page_size: int
 ) -> int:
     """Walk a listing with plain aiohttp and ``json.loads``; return the item count."""
-    endpoint = f"{url}/v1/spaces/{space_id}/integrations"
-    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
     query = {"limit": str(page_size)}
     count = 0
     while True:
-        async with session.get(endpoint, params=query, headers=headers) as response:
-            if response.status != 200:
-                raise RuntimeError(f"raw walk got HTTP {response.status}")
-            body = await response.read()
+        async with session.get(endpoint(url, space_id), params=query, headers=RAW_HEADERS) as r:
+            if r.status != 200:
+                raise RuntimeError(f"raw walk got HTTP {r.status}")
+            body = await r.read()
         page = json.loads(body)
         for item in page["items"]:
             count += item["version"] > 0  # touch every item, as a consumer would
@@ -52,70 +73,108 @@ async def walk_raw(
         query = {"limit": str(page_size), "page": following["page"]}
 
 
-async def walk_sdk(client: GitBookClient, space_id: str, *, page_size: int, prefetch: int) -> int:
+async def walk_sdk(client: GitBookClient, space_id: str, *, page_size: int) -> int:
     """Walk a listing with the SDK (typed ``Integration`` models); return the item count."""
     count = 0
-    listing = client.spaces.list_integrations(space_id, limit=page_size, prefetch=prefetch)
-    async for item in listing:
+    async for item in client.spaces.list_integrations(space_id, limit=page_size):
         count += item.version > 0
     return count
 
 
-async def _run(items: int, page_size: int, repeats: int, mode: HostMode) -> list[Comparison]:
-    runs: dict[str, list[float]] = {_RAW: [], _PREFETCH: [], _NO_PREFETCH: []}
-    warm_up_items = min(items, _WARM_UP_ITEMS)
-    spec = ServerSpec({SPACE_ID: items, WARM_UP_SPACE_ID: warm_up_items})
-    async with serve(spec, mode=mode) as host:
-        client = GitBookClient(TOKEN, base_url=host.url)
-        async with aiohttp.ClientSession() as session, client:
+async def take_turns(
+    walks: Mapping[str, Walk], *, expected: int, repeats: int
+) -> dict[str, tuple[float, ...]]:
+    """Time each walk ``repeats`` times, in rotating order; return seconds per walk."""
+    runs: dict[str, list[float]] = {name: [] for name in walks}
+    for repeat in range(repeats):
+        for name in interleaved(list(walks), repeat):
+            started = time.perf_counter()
+            seen = await walks[name]()
+            runs[name].append(time.perf_counter() - started)
+            if seen != expected:
+                raise RuntimeError(f"{name} saw {seen} items, not {expected}")
+    return {name: tuple(times) for name, times in runs.items()}
 
-            def variants(space_id: str) -> dict[str, Callable[[], Awaitable[int]]]:
-                return {
-                    _RAW: lambda: walk_raw(session, host.url, space_id, page_size=page_size),
-                    _PREFETCH: lambda: walk_sdk(client, space_id, page_size=page_size, prefetch=1),
-                    _NO_PREFETCH: lambda: walk_sdk(
-                        client, space_id, page_size=page_size, prefetch=0
-                    ),
-                }
 
-            # Warm-up on a short listing: connections, and the SDK's converter hooks.
-            for walk in variants(WARM_UP_SPACE_ID).values():
-                if await walk() != warm_up_items:
-                    raise RuntimeError("a walk did not see every item")
-            measured = variants(SPACE_ID)
-            for repeat in range(repeats):
-                for name in interleaved(list(measured), repeat):
-                    started = time.perf_counter()
-                    seen = await measured[name]()
-                    runs[name].append(time.perf_counter() - started)
-                    if seen != items:
-                        raise RuntimeError(f"{name} saw {seen} items, not {items}")
-    raw = Measurement("raw aiohttp + json.loads (dicts)", "s", tuple(runs[_RAW]))
-    title = f"Walk {items:,} items, page size {page_size}"
+async def _walk_pair(
+    host: Host, spaces: Mapping[str, int], *, page_size: int, repeats: int
+) -> dict[str, dict[str, tuple[float, ...]]]:
+    """For each ``{space_id: items}``: raw and SDK walks taking turns (after a warm-up)."""
+    results: dict[str, dict[str, tuple[float, ...]]] = {}
+    async with aiohttp.ClientSession() as session, GitBookClient(TOKEN, base_url=host.url) as sdk:
+
+        def walks(space_id: str) -> dict[str, Walk]:
+            return {
+                _RAW: lambda: walk_raw(session, host.url, space_id, page_size=page_size),
+                _SDK: lambda: walk_sdk(sdk, space_id, page_size=page_size),
+            }
+
+        for space_id, items in spaces.items():
+            for warm_up in walks(f"{space_id}-warm-up").values():
+                await warm_up()
+            results[space_id] = await take_turns(walks(space_id), expected=items, repeats=repeats)
+    return results
+
+
+def _spec(spaces: Mapping[str, SpaceSpec], *, latency: float = 0.0) -> ServerSpec:
+    """The spaces, each with a short warm-up twin of the same data set."""
+    warm_ups = {
+        f"{space_id}-warm-up": SpaceSpec(min(space.count, _WARM_UP_ITEMS), space.data)
+        for space_id, space in spaces.items()
+    }
+    return ServerSpec({**spaces, **warm_ups}, latency=latency)
+
+
+def _row(key: str, title: str, runs: Mapping[str, tuple[float, ...]], target: Target) -> Comparison:
+    return Comparison(
+        key,
+        title,
+        Measurement(_SDK_LABEL, "s", runs[_SDK]),
+        Measurement(_RAW_LABEL, "s", runs[_RAW]),
+        target,
+    )
+
+
+def run_walk(settings: Settings) -> list[Comparison]:
+    """Benchmark 1: 20,000 items, no latency, on both data sets (see the module docstring)."""
+    items = settings.size(ITEMS, 60)
+    page_size = settings.size(PAGE_SIZE, 20)
+    spaces = {"walk-full": SpaceSpec(items, DataSet.FULL), "walk-sparse": SpaceSpec(items)}
+
+    async def main() -> dict[str, dict[str, tuple[float, ...]]]:
+        async with serve(_spec(spaces), mode=settings.server) as host:
+            return await _walk_pair(
+                host, dict.fromkeys(spaces, items), page_size=page_size, repeats=settings.repeats()
+            )
+
+    runs = asyncio.run(main())
+    title = f"Walk {items:,} items, page size {page_size}, no latency"
     return [
-        Comparison(
-            "1a",
-            f"{title}: SDK (prefetch=1, default) vs raw",
-            Measurement("SDK, prefetch=1", "s", tuple(runs[_PREFETCH])),
-            raw,
-            TARGET,
-        ),
-        Comparison(
+        _row("1a", f"{title}, fully filled items: SDK vs raw", runs["walk-full"], WALK_TARGET),
+        _row(
             "1b",
-            f"{title}: SDK (prefetch=0) vs raw",
-            Measurement("SDK, prefetch=0", "s", tuple(runs[_NO_PREFETCH])),
-            raw,
-            TARGET,
+            f"{title}, sparse items from 200 owners: SDK vs raw",
+            runs["walk-sparse"],
+            WALK_TARGET,
         ),
     ]
 
 
-def bench_walk(
-    *,
-    items: int = ITEMS,
-    page_size: int = PAGE_SIZE,
-    repeats: int = MIN_RUNS,
-    mode: HostMode = HostMode.IN_PROCESS,
-) -> list[Comparison]:
-    """Benchmark 1 (see the module docstring)."""
-    return asyncio.run(_run(items, page_size, repeats, mode))
+def run_latency_walk(settings: Settings) -> list[Comparison]:
+    """Benchmark 2: 5,000 sparse items, 10 ms latency per request (see the module docstring)."""
+    items = settings.size(LATENCY_ITEMS, 60)
+    page_size = settings.size(PAGE_SIZE, 20)
+    spaces = {"walk-latency": SpaceSpec(items)}
+
+    async def main() -> dict[str, dict[str, tuple[float, ...]]]:
+        async with serve(_spec(spaces, latency=LATENCY), mode=settings.server) as host:
+            return await _walk_pair(
+                host, dict.fromkeys(spaces, items), page_size=page_size, repeats=settings.repeats()
+            )
+
+    runs = asyncio.run(main())
+    title = (
+        f"Walk {items:,} sparse items, page size {page_size}, "
+        f"{LATENCY * 1000:.0f} ms latency per request: SDK vs raw"
+    )
+    return [_row("2", title, runs["walk-latency"], LATENCY_TARGET)]
