@@ -81,3 +81,7 @@ ERROR_BODY_CHARS: Final = 2000
 BUILD_SLICE_ITEMS: Final = 32
 """Items of a page structured between two yields to the event loop (the detailed path):
 bounds how long building one page can stall other tasks (issue 12)."""
+
+ACCELERATED_SLICE_ITEMS: Final = 128
+"""Items built between two yields to the event loop on the accelerated path (msgspec), about
+four times cheaper per item than the detailed path."""

@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 from gitbook_async._closing import AsyncClosing
 from gitbook_async._pagination._cursor import decode_position
 from gitbook_async._pagination._page import Page
-from gitbook_async._pagination._walk import FetchPage, Prefetcher, Taken, Walk
+from gitbook_async._pagination._walk import FetchPage, Prefetcher, Walk
 
 __all__ = ["AsyncItemIterator", "AsyncPageIterator"]
 
@@ -75,19 +75,20 @@ class AsyncPageIterator(AsyncClosing, Generic[T]):
     async def _next_page(self) -> Page[T] | None:
         """Take the next fetched page (from the prefetch task, or fetch it now) and build it.
 
-        With prefetch, the task is already fetching the page after this one while this one
-        is built.
+        The first page is fetched and built here; with prefetch, a task then runs ahead
+        from the page after it, and fetches each next page while the one before is built
+        and used. (Not earlier: a caller who stops within the first page, as a dashboard
+        does, never sends a request for a second page it will not use.)
         """
-        taken: Taken[T] | None
-        if self._prefetch:
-            if self._prefetcher is None:
-                self._prefetcher = Prefetcher(self._walk, self._prefetch)
+        if self._prefetcher is not None:
             taken = await self._prefetcher.take()
-        elif self._walk.finished:
+            return None if taken is None else await taken.build()
+        if self._walk.finished:
             return None
-        else:
-            taken = await self._walk.fetch_next()
-        return None if taken is None else await taken.build()
+        page = await (await self._walk.fetch_next()).build()
+        if self._prefetch and not self._walk.finished:
+            self._prefetcher = Prefetcher(self._walk, self._prefetch)
+        return page
 
     async def aclose(self) -> None:
         """Stop the walk: cancel and await any prefetch in flight. Idempotent."""

@@ -10,29 +10,39 @@ for page n+1 can leave before page n is built (issue 12), a page is read in two 
    the event loop run between slices, so that a page never stalls the loop for long. Any
    invalid data is reported by structuring the whole page, with the page's own JSON paths.
 
-A body the accelerated path (``_wire._accelerated``, msgspec) read arrives as an
-``IntegrationList`` already: it is one C-speed step, and its page is complete.
+A body the accelerated path (``_wire._accelerated``, msgspec) reads is decoded into mirrors
+in one C-speed step, in the transport, with the envelope (the next cursor) built; its items
+are built in slices (``ACCELERATED_SLICE_ITEMS``) by ``build()``. A slice the builders
+refuse sends the page to the strict JSON + cattrs path, whose result or error is the one
+the walk gives.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Sequence
 from typing import Any, Final
 
-from gitbook_async._constants import BUILD_SLICE_ITEMS
+import msgspec
+
+from gitbook_async._body import BadBody, decode_json
+from gitbook_async._constants import ACCELERATED_SLICE_ITEMS, BUILD_SLICE_ITEMS
 from gitbook_async._errors import ResponseValidationError
 from gitbook_async._pagination import Page, RawPage
-from gitbook_async._wire import structure_response
-from gitbook_async._wire._accelerated import OwnerMemo, decode_models
+from gitbook_async._wire import OwnerMemo, structure_response
+from gitbook_async._wire._accelerated import _PLANS
+from gitbook_async._wire._primitives import InvalidWireData
 from gitbook_async.models import Integration, IntegrationList
 
-__all__ = ["decode_listing", "integrations_page", "structure_body"]
+__all__ = ["AcceleratedListing", "decode_listing", "integrations_page", "structure_json"]
 
 _ITEMS: Final = tuple[Integration, ...]
+# What means "the accelerated path does not read this body" (as in ``_wire._accelerated``).
+_REFUSALS: Final = (msgspec.DecodeError, RecursionError, InvalidWireData)
 
 
-def structure_body(data: Any, type_: Any, *, endpoint: str) -> Any:
+def structure_json(data: Any, type_: Any, *, endpoint: str) -> Any:
     """``structure_response``, leaving nothing in reference cycles when the data is invalid.
 
     The detailed path collects each failure with its traceback, whose frames hold the list
@@ -67,31 +77,71 @@ def _drop_tracebacks(error: BaseException) -> None:
             todo += nested
 
 
-def decode_listing(body: bytes, *, owners: OwnerMemo) -> IntegrationList | None:
+class AcceleratedListing:
+    """A listing body msgspec read into mirrors: the envelope is built, the items are not.
+
+    Its items are built a slice at a time by ``RawPage.build()``; a slice the builders
+    refuse sends the whole page to the cattrs path.
+    """
+
+    __slots__ = ("body", "envelope", "mirrors", "owners")
+
+    def __init__(
+        self, body: bytes, envelope: IntegrationList, mirrors: Sequence[Any], owners: OwnerMemo
+    ) -> None:
+        self.body = body
+        self.envelope = envelope
+        self.mirrors = mirrors
+        self.owners = owners
+
+
+def decode_listing(body: bytes, *, owners: OwnerMemo) -> AcceleratedListing | None:
     """Read a listing body on the accelerated path, or refuse (None: decode it strictly).
 
-    ``owners`` is the walk's memo of owners already built.
+    Decoding (msgspec, C) and building the envelope happen now, so the walk learns the next
+    cursor; the items are built later, in slices. ``owners`` is the walk's owner memo.
     """
-    listing: IntegrationList | None = decode_models(body, IntegrationList, owners=owners)
-    return listing
+    plans = _plans()
+    if plans is None:
+        return None
+    listing_plan, _ = plans
+    try:
+        mirror = listing_plan.decode(body)
+        empty = msgspec.structs.replace(mirror, items=())
+        envelope: IntegrationList = listing_plan.build(empty, owners)
+    except _REFUSALS:
+        return None
+    return AcceleratedListing(body, envelope, mirror.items, owners)
+
+
+@functools.cache
+def _plans() -> tuple[Any, Any] | None:
+    """Return the accelerated plans of a listing and of one item (None: the path is off)."""
+    # The two steps of ``decode_models`` (decode in C, then build), taken apart so that the
+    # items can be built in slices; the plans are the accelerated path's own.
+    listing_plan, item_plan = _PLANS.get(IntegrationList), _PLANS.get(Integration)
+    return None if listing_plan is None or item_plan is None else (listing_plan, item_plan)
 
 
 def integrations_page(data: Any, endpoint: str) -> Page[Integration] | RawPage[Integration]:
     """Turn one response of ``listSpaceIntegrations`` into a page of a walk.
 
-    ``data`` is an ``IntegrationList`` (the accelerated path read the body) or the decoded
-    JSON (``json.loads`` never returns a model, so the two cannot be confused).
+    ``data`` is an ``AcceleratedListing`` (the accelerated path read the body) or the
+    decoded JSON (``json.loads`` never returns one, so the two cannot be confused).
 
     Raises:
         ResponseValidationError: the body is not a ``List`` page of integrations (found
             now when its cursor or items cannot be read, else when the page is built).
 
     """
-    if isinstance(data, IntegrationList):
-        return _page_of(data)
+    if isinstance(data, AcceleratedListing):
+        following = data.envelope.next
+        next_page = None if following is None else following.page
+        build = functools.partial(_build_accelerated, data, next_page, endpoint)
+        return RawPage(next_page=next_page, size=len(data.mirrors), build=build)
     shape = _list_shape(data)
     if shape is None:  # structured at once: the cattrs path says what is wrong
-        return _page_of(structure_body(data, IntegrationList, endpoint=endpoint))
+        return _page_of(structure_json(data, IntegrationList, endpoint=endpoint))
     size, next_page = shape
     build = functools.partial(_build, data, next_page, endpoint)
     return RawPage(next_page=next_page, size=size, build=build)
@@ -125,18 +175,41 @@ async def _build(data: dict[str, Any], next_page: str | None, endpoint: str) -> 
     try:
         for start in range(0, len(source), BUILD_SLICE_ITEMS):
             await asyncio.sleep(0)  # let the loop run (and the next page's request leave)
-            items += structure_body(
+            items += structure_json(
                 source[start : start + BUILD_SLICE_ITEMS], _ITEMS, endpoint=endpoint
             )
-        envelope: IntegrationList = structure_body(
+        envelope: IntegrationList = structure_json(
             {**data, "items": []}, IntegrationList, endpoint=endpoint
         )
     except ResponseValidationError:
         pass  # a slice's paths are not the page's: see below
     else:
         return Page(items=tuple(items), next_page=next_page, count=envelope.count)
-    # Structuring the whole page raises the error with the page's own JSON paths.
-    return _page_of(structure_body(data, IntegrationList, endpoint=endpoint))
+    # Structuring the whole page raises the error with the page's own JSON paths (should it
+    # not raise, slices and page disagree: it then gives the page as before issue 12).
+    return _page_of(structure_json(data, IntegrationList, endpoint=endpoint))
+
+
+async def _build_accelerated(
+    listing: AcceleratedListing, next_page: str | None, endpoint: str
+) -> Page[Integration]:
+    """Build the items of an accelerated listing in slices, yielding before each one."""
+    plans = _plans()
+    assert plans is not None  # the listing was decoded with them
+    build, owners, mirrors = plans[1].build, listing.owners, listing.mirrors
+    items: list[Integration] = []
+    try:
+        for start in range(0, len(mirrors), ACCELERATED_SLICE_ITEMS):
+            await asyncio.sleep(0)  # let the loop run (and the next page's request leave)
+            items += [build(m, owners) for m in mirrors[start : start + ACCELERATED_SLICE_ITEMS]]
+    except _REFUSALS:  # e.g. an owner (decoded only now, from its raw bytes) is refused
+        pass  # the cattrs path reads this page (below)
+    else:
+        return Page(items=tuple(items), next_page=next_page, count=listing.envelope.count)
+    data = decode_json(listing.body, content_type="application/json", endpoint=endpoint)
+    if isinstance(data, BadBody):  # e.g. invalid UTF-8 inside an owner msgspec kept raw
+        raise data.error()  # as the transport raises it (never transient: msgspec parsed it)
+    return await _build(data, next_page, endpoint)
 
 
 def _page_of(listing: IntegrationList) -> Page[Integration]:

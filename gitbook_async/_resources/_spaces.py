@@ -15,10 +15,10 @@ from gitbook_async._checks import check_int
 from gitbook_async._constants import BATCH_PREFETCH, DEFAULT_PREFETCH, MAX_PAGE_SIZE
 from gitbook_async._errors import InvalidArgumentError, NotFoundError
 from gitbook_async._pagination import AsyncPaginator, FetchPage, Page, RawPage
-from gitbook_async._resources._listing import decode_listing, integrations_page, structure_body
+from gitbook_async._resources._listing import decode_listing, integrations_page, structure_json
 from gitbook_async._resources._options import CallOptions, JSONTransport, Timeout
 from gitbook_async._urls import api_path, validate_space_id
-from gitbook_async._wire._accelerated import OwnerMemo, decode_models
+from gitbook_async._wire import OwnerMemo, decode_models
 from gitbook_async.models import (
     Integration,
     SpaceIntegrationBlocks,
@@ -43,6 +43,9 @@ class SpacesResource:
         self._transport = transport
         self._max_concurrency = max_concurrency
         self._base_url = base_url
+        # Owners (organizations) repeat across the spaces of one account far more than within
+        # a page: one bounded memo, keyed by the owner's exact JSON bytes, serves every walk.
+        self._owners = OwnerMemo()
 
     def __repr__(self) -> str:
         where = "" if self._base_url is None else f" base_url={self._base_url!r}"
@@ -178,7 +181,7 @@ class SpacesResource:
         data = await self._get(path, {}, endpoint, options, fast_decode=fast_decode)
         if isinstance(data, tuple):  # built by the accelerated path (JSON decodes no tuple)
             return list(data)
-        return list(structure_body(data, type_, endpoint=endpoint))
+        return list(structure_json(data, type_, endpoint=endpoint))
 
     async def _get(
         self,
@@ -215,10 +218,10 @@ class _IntegrationsFetch:
         self._options = options
 
     def for_walk(self) -> FetchPage[Integration]:
-        """Return the fetch-page function of one walk (owners are shared along the walk)."""
+        """Return the fetch-page function of one walk (owners shared by all walks)."""
         get, path, query, options = self._resource._get, self._path, self._query, self._options
         endpoint = f"GET {INTEGRATIONS}"
-        fast_decode = functools.partial(decode_listing, owners=OwnerMemo())
+        fast_decode = functools.partial(decode_listing, owners=self._resource._owners)
 
         async def fetch_page(cursor: str | None) -> Page[Integration] | RawPage[Integration]:
             params = query if cursor is None else {**query, "page": cursor}

@@ -52,9 +52,11 @@ _REFUSALS: Final = (msgspec.DecodeError, RecursionError, InvalidWireData)
 
 
 class OwnerMemo:
-    """Owners already built in a walk, by their exact JSON bytes (at most ``limit``).
+    """Owners already built, by their exact JSON bytes (at most ``limit``, oldest dropped).
 
-    Pass one to every ``decode_models`` call of a walk. Not shared between threads.
+    Pass one to every ``decode_models`` call of a walk, or share one across walks (each
+    ``SpacesResource`` does: an account's owners repeat across its spaces). Not shared
+    between threads.
     """
 
     __slots__ = ("_built", "_limit")
