@@ -2,11 +2,11 @@
 
 Pure CPU, no I/O: 100-item pages of JSON bytes (five consecutive, distinct pages of a walk;
 fully filled items, and sparse items from 200 owners) become ``IntegrationList`` models
-through the SDK's public path (``sdk_page_from_bytes``) and ``PydanticIntegrationList``
-models through ``model_validate_json`` (``benchmarks/_pydantic_models.py``, a
-field-for-field mirror that parses the JSON in Rust). For information: dicts to models
-(``structure`` against ``model_validate``) and, if orjson is installed, the decoding step
-alone (orjson vs json).
+through the path a walk uses (``SdkWalkStructurer``: msgspec, cattrs as fallback) and
+``PydanticIntegrationList`` models through ``model_validate_json``
+(``benchmarks/_pydantic_models.py``, a field-for-field mirror that parses the JSON in
+Rust). For information: dicts to models (``structure`` against ``model_validate``) and, if
+orjson is installed, the decoding step alone (orjson vs json).
 """
 
 from __future__ import annotations
@@ -22,23 +22,42 @@ from benchmarks._data import DataSet, integrations
 from benchmarks._measure import Comparison, Direction, Measurement, Target, interleaved
 from benchmarks._settings import Settings
 from gitbook_async import IntegrationList, structure
+from gitbook_async._wire import OwnerMemo, structure_body
 
 TARGET: Final = Target(Direction.AT_MOST, 0.5)
 PAGE_SIZE: Final = 100
 PAGES: Final = 5
 REPEATS: Final = 15
 _UNIT: Final = "µs/item"
-SDK_BYTES_LABEL: Final = "structure(json.loads(body), IntegrationList)"
-"""How the SDK's bytes -> models path is shown in the results (see `sdk_page_from_bytes`)."""
+SDK_BYTES_LABEL: Final = "structure_body(body, IntegrationList), one owner memo per walk"
+"""How the SDK's bytes -> models path is shown in the results (see `SdkWalkStructurer`)."""
+
+
+class SdkWalkStructurer:
+    """Bytes -> models as a walk does it: the msgspec path, cattrs as fallback, one owner memo.
+
+    ``start_walk()`` gives it a fresh memo, so each timed run pays for its own first
+    sightings of each owner (a client keeps its memo for its lifetime, which would be
+    cheaper still).
+    """
+
+    def __init__(self) -> None:
+        self._owners = OwnerMemo()
+
+    def start_walk(self) -> None:
+        """Forget every owner built so far."""
+        self._owners = OwnerMemo()
+
+    def __call__(self, body: bytes) -> IntegrationList:
+        page: IntegrationList = structure_body(
+            body, IntegrationList, endpoint="benchmark", decode=json.loads, owners=self._owners
+        )
+        return page
 
 
 def sdk_page_from_bytes(body: bytes) -> IntegrationList:
-    """Bytes -> models through the SDK's public API: what a walk does with each page.
-
-    SWITCH HERE (and ``SDK_BYTES_LABEL``) when the SDK offers a public bytes entry point
-    (issue 12's fast path): this benchmark must time what the walk uses.
-    """
-    return structure(json.loads(body), IntegrationList)
+    """Bytes -> models for one page on its own (a fresh owner memo)."""
+    return SdkWalkStructurer()(body)
 
 
 def load_orjson() -> Callable[[bytes], Any] | None:
@@ -69,6 +88,9 @@ def _per_item(operation: Callable[[Any], object], pages: Sequence[Any], *, items
     # Start every run from an empty young generation, so that one variant does not pay for
     # the collections the previous one made due (the collector stays on during the run).
     gc.collect()
+    start_walk = getattr(operation, "start_walk", None)
+    if start_walk is not None:
+        start_walk()
     started = time.perf_counter()
     for page in pages:
         operation(page)
@@ -98,9 +120,9 @@ def run_structuring(settings: Settings) -> list[Comparison]:
 
     from_json = PydanticIntegrationList.model_validate_json
     variants: dict[str, tuple[Callable[[Any], object], Sequence[Any]]] = {
-        "sdk-full": (sdk_page_from_bytes, full),
+        "sdk-full": (SdkWalkStructurer(), full),
         "pydantic-full": (from_json, full),
-        "sdk-sparse": (sdk_page_from_bytes, sparse),
+        "sdk-sparse": (SdkWalkStructurer(), sparse),
         "pydantic-sparse": (from_json, sparse),
         "sdk-dicts": (lambda page: structure(page, IntegrationList), full_dicts),
         "pydantic-dicts": (PydanticIntegrationList.model_validate, full_dicts),
