@@ -18,7 +18,8 @@ GitBookError
 │   ├── RateLimitError ............ 429
 │   └── ServerError ............... 5xx
 ├── ResponseValidationError ....... a 2xx body that is not JSON or does not match the models
-└── PaginationError ............... the server's cursors would make a walk loop or stall
+├── PaginationError ............... the server's cursors would make a walk loop or stall
+└── RateLimiterUnavailableError ... a shared rate limiter's store (Redis) cannot be reached
 ```
 
 Messages never contain the API token: the transport builds them from the method, the
@@ -48,6 +49,7 @@ __all__ = [
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimiterUnavailableError",
     "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
@@ -267,6 +269,14 @@ class ResponseValidationError(GitBookError):
         self.endpoint = endpoint
         self.errors = errors
         self.path = errors[0][0] if errors else ""
+
+
+class RateLimiterUnavailableError(GitBookError):
+    """Raised when a shared rate limiter's store (e.g. Redis) cannot be reached.
+
+    Nothing was sent: check the store's address and that it is running, or let the limiter
+    fall back to per-process accounting (``RedisRateLimiter(on_unavailable="local")``).
+    """
 
 
 class PaginationError(GitBookError):

@@ -27,7 +27,7 @@ from gitbook_async._errors import (
     ResponseTooLargeError,
     error_class_for_status,
 )
-from gitbook_async._headers import RateLimit, ServerHints
+from gitbook_async._headers import ServerHints
 
 __all__ = [
     "TRANSIENT",
@@ -41,7 +41,6 @@ __all__ = [
     "Retry",
     "decide",
     "status_error",
-    "wait_before_send",
 ]
 
 
@@ -210,28 +209,6 @@ def decide(
             delay = policy.backoff(attempt, rng=rng) if wait is None else min(wait, policy.max_wait)
             return Retry(delay, f"HTTP {outcome.status}")
     return Raise(status_error(outcome, secrets))
-
-
-def wait_before_send(
-    state: RateLimit | None, policy: RetryPolicy, now: float, *, url: str
-) -> float | Raise:
-    """Seconds to wait before sending while the last known rate limit is exhausted.
-
-    Returns ``Raise(RateLimitError)`` when that wait is longer than ``policy.max_wait``.
-    """
-    wait = 0.0 if state is None else state.wait_seconds(now)
-    if wait <= policy.max_wait:
-        return wait
-    assert state is not None  # wait > 0 implies a state with a reset
-    assert state.reset is not None
-    return Raise(
-        RateLimitError(
-            f"rate limit exhausted until {state.reset:.0f} (epoch seconds), {wait:.0f} s from "
-            f"now, longer than RetryPolicy.max_wait={policy.max_wait:g} s; retry later",
-            url=url,
-            retry_after=wait,
-        )
-    )
 
 
 def status_error(response: RawResponse, secrets: tuple[str, ...] = ()) -> APIStatusError:

@@ -20,6 +20,7 @@ from aiohttp.client_proto import ResponseHandler
 
 from gitbook_async import GitBookClient
 from gitbook_async.testing import FakeGitBook
+from tests._redis_server import redis_server  # noqa: F401 - a fixture (issue 11)
 
 API = "https://api.gitbook.com/v1"
 TOKEN = "gb_api_test_secret_token_123"

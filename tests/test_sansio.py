@@ -40,7 +40,6 @@ from gitbook_async._sansio import (
     Retry,
     decide,
     status_error,
-    wait_before_send,
 )
 from gitbook_async._urls import normalize_base_url, redirect_refusal, same_origin
 
@@ -330,28 +329,6 @@ def test_rate_limit_headers_are_finite_and_bounded(
 ) -> None:
     """X-RateLimit-* read as digits only; a reset more than a day away is unreadable."""
     assert RateLimit.from_headers(headers, NOW) == expected
-
-
-@pytest.mark.parametrize(
-    ("state", "expected"),
-    [
-        (None, 0.0),
-        (RateLimit(limit=10, remaining=3, reset=NOW + 30), 0.0),
-        (RateLimit(limit=10, remaining=0, reset=NOW + 30), 30.0),
-        (RateLimit(limit=10, remaining=0, reset=NOW - 30), 0.0),
-        (RateLimit(limit=10, remaining=0, reset=None), 0.0),
-        (RateLimit(limit=10, remaining=0, reset=NOW + 120), RateLimitError),
-    ],
-)
-def test_wait_before_send(state: RateLimit | None, expected: float | type) -> None:
-    """Before sending: wait for the reset once nothing remains; past max_wait, raise."""
-    decision = wait_before_send(state, POLICY, NOW, url="https://x.test/v1/a")
-    if isinstance(expected, float):
-        assert decision == expected
-    else:
-        assert isinstance(decision, Raise)
-        assert isinstance(decision.error, RateLimitError)
-        assert decision.error.retry_after == 120.0
 
 
 def test_server_hints_are_read_once_per_response() -> None:

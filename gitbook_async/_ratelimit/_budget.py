@@ -1,0 +1,397 @@
+"""The shared rate budget as pure decisions: no clock, no I/O, no event loop (issue 11).
+
+A ``Budget`` is what every task, process or machine sharing one token knows about the
+server's current rate-limit window. Each function takes a budget (and the time, and what
+happened) and returns the next budget, so the same rules serve the in-process limiter and
+any shared store (Redis keeps the budget as JSON and swaps it atomically).
+
+The rules, as the issue states them:
+
+- Once a response names ``remaining`` and ``reset``, at most that many more requests start
+  before the reset: a request *reserves* first (a lease), re-checks after it took an
+  in-flight slot, and gives the reservation back if it was not used.
+- At the reset, waiting tasks are released up to the new budget (the last known limit,
+  minus reservations still out), each after its own jitter, not as a herd.
+- Later news wins over stale guesses: a newer ``reset`` replaces the window, a smaller
+  ``remaining`` lowers it; a response that arrives late cannot raise the count within
+  its window.
+- On a 429, ``Retry-After`` wins for the response that carries it (RFC 9110, section
+  10.2.3): every task pauses that long, then one probe asks for fresh news. Without it, the
+  window's ``X-RateLimit-Reset`` applies (a 429 means nothing remains in that window). A
+  429 that names neither stops every task until one probe is answered (the retry of the
+  refused request waits for its own backoff).
+- Before any news, and after such a pause, one request goes alone (a probe): its answer
+  says what the budget is. A server that sends no rate-limit headers gets no limit.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+
+from gitbook_async._headers import RateLimit, parse_retry_after
+
+__all__ = [
+    "Budget",
+    "RateLimitFeedback",
+    "Lease",
+    "Send",
+    "Wait",
+    "advance",
+    "budget_from_json",
+    "budget_to_json",
+    "give_back",
+    "plan",
+    "recheck",
+    "settle",
+    "take",
+]
+
+_TOO_MANY: Final = 429
+
+
+@attrs.frozen
+class Lease:
+    """A reservation held against the budget until its response (or its expiry).
+
+    Attributes:
+        id: Unique id of the reservation.
+        expires: When the lease lapses (epoch seconds) if its holder never settles it, e.g.
+            a process that died: a lapsed lease counts as a request sent.
+        sent: Its place in the order of requests sent (set when confirmed), or None while
+            it waits to be sent.
+
+    """
+
+    id: str
+    expires: float
+    sent: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RateLimitFeedback:
+    """What one response says about the budget (parsed, finite, bounded values).
+
+    Attributes:
+        status: The HTTP status.
+        limit: ``X-RateLimit-Limit``, or None.
+        remaining: ``X-RateLimit-Remaining``, or None.
+        reset: ``X-RateLimit-Reset`` as epoch seconds, or None.
+        retry_after: ``Retry-After`` in seconds from when the response arrived, or None.
+
+    """
+
+    status: int
+    limit: int | None = None
+    remaining: int | None = None
+    reset: float | None = None
+    retry_after: float | None = None
+
+    @classmethod
+    def from_response(
+        cls,
+        status: int,
+        headers: Mapping[str, str],
+        now: float,
+        *,
+        rate_limit: RateLimit | None = None,
+    ) -> RateLimitFeedback:
+        """Read a response's ``X-RateLimit-*`` and ``Retry-After`` headers (received at ``now``).
+
+        The parsers are the client's own (finite, bounded; an implausible reset is unread).
+        ``rate_limit`` passes the ``X-RateLimit-*`` headers already read, to skip reading
+        them again.
+        """
+        state = rate_limit if rate_limit is not None else RateLimit.from_headers(headers, now)
+        return cls(
+            status=status,
+            limit=None if state is None else state.limit,
+            remaining=None if state is None else state.remaining,
+            reset=None if state is None else state.reset,
+            retry_after=parse_retry_after(headers.get("Retry-After"), now),
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Budget:
+    """What the tasks sharing one token know about the server's rate-limit window.
+
+    Attributes:
+        limit: The last limit the server named (requests per window), or None.
+        available: Requests that may still start in this window, reservations already
+            subtracted (negative: more are reserved than the server allows); None when no
+            limit is known.
+        reset: The end of the latest window heard of (epoch seconds), or None.
+        rolled: ``reset`` has passed and ``available`` is our guess for the next window.
+        paused_until: Every task waits until then (a 429), or None.
+        probing: No news yet (or a pause just ended): one request at a time until news.
+        leases: Reservations not yet settled.
+        sends: Requests confirmed so far (numbers the leases' ``sent``).
+        lowest: The smallest ``remaining`` the server named in this window, or None.
+        lowest_sent: The ``sent`` number of the request whose answer named ``lowest``.
+        answered: Answers that named a count in this window.
+
+    """
+
+    limit: int | None = None
+    available: int | None = None
+    reset: float | None = None
+    rolled: bool = False
+    paused_until: float | None = None
+    probing: bool = True
+    leases: tuple[Lease, ...] = ()
+    sends: int = 0
+    lowest: int | None = None
+    lowest_sent: int | None = None
+    answered: int = 0
+
+
+@attrs.frozen
+class Send:
+    """The decision to send now."""
+
+
+@attrs.frozen
+class Wait:
+    """The decision to wait.
+
+    Attributes:
+        seconds: How long, or None for "until news arrives" (a response of a request in
+            flight, or another task giving its reservation back).
+
+    """
+
+    seconds: float | None
+
+
+Decision = Send | Wait
+
+
+def advance(budget: Budget, now: float) -> Budget:
+    """Bring ``budget`` up to ``now``: drop lapsed leases, end a pause, roll a past window.
+
+    At the reset the next window's budget is guessed as the last known limit minus the
+    reservations still out; without a known limit, the next request probes.
+    """
+    leases = tuple(lease for lease in budget.leases if lease.expires > now)
+    paused_until = budget.paused_until
+    if paused_until is not None and now >= paused_until:
+        paused_until = None
+    changes: dict[str, Any] = {"leases": leases, "paused_until": paused_until}
+    if budget.reset is not None and not budget.rolled and now >= budget.reset:
+        changes.update(rolled=True, lowest=None, lowest_sent=None, answered=0)
+        if budget.limit is None:
+            changes.update(available=None, probing=True)
+        else:
+            changes["available"] = budget.limit - len(leases)
+    return attrs.evolve(budget, **changes)
+
+
+def plan(budget: Budget, now: float, *, jitter: float = 0.0) -> Decision:
+    """Decide whether a new request may start now (``budget`` already advanced to ``now``).
+
+    ``jitter`` (seconds, drawn by the caller) is added to waits that end at a known time, so
+    the tasks released together at a reset or after a pause do not start as one herd.
+    """
+    if budget.paused_until is not None:
+        return Wait(budget.paused_until - now + jitter)
+    if budget.probing:
+        return Wait(None) if budget.leases else Send()
+    if budget.available is None or budget.available > 0:
+        return Send()
+    if budget.reset is not None and not budget.rolled:
+        return Wait(max(budget.reset - now, 0.0) + jitter)
+    # Nothing left and the reset unknown: the requests in flight will bring news. With none
+    # in flight nobody would, so one request goes to ask.
+    return Wait(None) if budget.leases else Send()
+
+
+def take(
+    budget: Budget, now: float, lease: Lease, *, jitter: float = 0.0
+) -> tuple[Budget, Decision]:
+    """Advance, plan, and on ``Send`` reserve ``lease``: the atomic step of an acquire.
+
+    A request sent although nothing is left (the reset is unknown and nothing is in flight
+    to bring news) goes as a probe: it spends nothing, and others wait for its answer.
+    """
+    budget = advance(budget, now)
+    decision = plan(budget, now, jitter=jitter)
+    if isinstance(decision, Send):
+        leases = (*budget.leases, lease)
+        if budget.available is None or budget.probing:
+            budget = attrs.evolve(budget, leases=leases)
+        elif budget.available > 0:
+            budget = attrs.evolve(budget, available=budget.available - 1, leases=leases)
+        else:
+            budget = attrs.evolve(budget, probing=True, leases=leases)
+    return budget, decision
+
+
+def give_back(budget: Budget, lease_id: str) -> Budget:
+    """Return an unused reservation (its request was never sent) to the budget."""
+    leases = tuple(lease for lease in budget.leases if lease.id != lease_id)
+    if len(leases) == len(budget.leases):
+        return budget  # lapsed already, or given back twice
+    available = None if budget.available is None else budget.available + 1
+    return attrs.evolve(budget, available=available, leases=leases)
+
+
+def recheck(
+    budget: Budget, now: float, lease_id: str, *, renew_until: float
+) -> tuple[Budget, bool]:
+    """Re-check a reservation after its task took an in-flight slot, just before sending.
+
+    News may have come while the task waited for the slot: a pause, a smaller remaining
+    count (more reserved than allowed), or a probe in progress. Then the reservation is
+    given back and the answer is False (acquire again); else it is renewed until
+    ``renew_until``, numbered in the order of sending, and the answer is True.
+    """
+    budget = advance(budget, now)
+    mine = [lease for lease in budget.leases if lease.id == lease_id]
+    if not mine:
+        return budget, False  # lapsed while waiting for the slot: reserve again
+    over = not budget.probing and budget.available is not None and budget.available < 0
+    crowded_probe = budget.probing and len(budget.leases) > 1
+    if budget.paused_until is not None or over or crowded_probe:
+        return give_back(budget, lease_id), False
+    renewed = tuple(
+        Lease(lease.id, renew_until, budget.sends) if lease.id == lease_id else lease
+        for lease in budget.leases
+    )
+    return attrs.evolve(budget, leases=renewed, sends=budget.sends + 1), True
+
+
+def settle(budget: Budget, lease_id: str, feedback: RateLimitFeedback | None, now: float) -> Budget:
+    """Settle a sent request's reservation with what its response said (None: no response).
+
+    A request that was sent counts against the budget even when it failed: the server may
+    have counted it.
+    """
+    mine = next((lease for lease in budget.leases if lease.id == lease_id), None)
+    leases = tuple(lease for lease in budget.leases if lease.id != lease_id)
+    budget = attrs.evolve(budget, leases=leases)
+    if feedback is None:
+        return budget
+    if feedback.limit is not None and feedback.limit >= 1:
+        budget = attrs.evolve(budget, limit=feedback.limit)
+    if feedback.status == _TOO_MANY and feedback.retry_after is not None:
+        return _pause(budget, now + feedback.retry_after)
+    remaining = feedback.remaining
+    if feedback.status == _TOO_MANY:
+        if remaining is None and feedback.reset is None:
+            return _pause(budget, now)  # no wait named: every task waits for one probe
+        remaining = 0  # refused: nothing remains in this window, whatever the header says
+    if remaining is None:
+        # No count to go by: a probe learns the server names none (no limit known).
+        return attrs.evolve(budget, probing=False) if budget.probing else budget
+    return _merge_count(budget, remaining, feedback.reset, None if mine is None else mine.sent)
+
+
+def _pause(budget: Budget, until: float) -> Budget:
+    paused_until = until if budget.paused_until is None else max(budget.paused_until, until)
+    return attrs.evolve(
+        budget,
+        paused_until=paused_until,
+        probing=True,
+        available=None,
+        lowest=None,
+        lowest_sent=None,
+        answered=0,
+    )
+
+
+def _merge_count(budget: Budget, remaining: int, reset: float | None, sent: int | None) -> Budget:
+    """Apply "the server had ``remaining`` left when it counted request ``sent``"."""
+    newer = reset is not None and (budget.reset is None or reset > budget.reset)
+    if newer:  # a newer window: its news replaces whatever we guessed
+        budget = attrs.evolve(
+            budget, reset=reset, rolled=False, lowest=None, lowest_sent=None, answered=0
+        )
+    elif reset is not None and (reset < budget.reset or budget.rolled):  # type: ignore[operator]
+        return budget  # a late answer from a window that is over
+    lowest, lowest_sent = budget.lowest, budget.lowest_sent
+    if lowest is None or remaining < lowest:  # later news wins; a late answer cannot raise
+        lowest, lowest_sent = remaining, sent
+    budget = attrs.evolve(
+        budget, lowest=lowest, lowest_sent=lowest_sent, answered=budget.answered + 1
+    )
+    return attrs.evolve(budget, available=lowest - _uncounted(budget), probing=False)
+
+
+def _uncounted(budget: Budget) -> int:
+    """How many of our reservations the server's ``lowest`` may not have counted yet.
+
+    The answer that named ``lowest`` was the server's ``limit - lowest``-th request of the
+    window. Of those, ``answered`` came back to us; the others (the gaps) are requests still
+    out that the server counted before it, as long as we still have that many out that were
+    sent before it. Every other reservation (sent after it, or not sent yet) may still be
+    uncounted. Without a known limit, every reservation is taken as uncounted.
+    """
+    out = len(budget.leases)
+    if budget.limit is None or budget.lowest is None or budget.lowest_sent is None:
+        return out
+    gaps = max(budget.limit - budget.lowest - budget.answered, 0)
+    order = budget.lowest_sent
+    before = sum(1 for lease in budget.leases if lease.sent is not None and lease.sent < order)
+    return out - min(gaps, before)
+
+
+def budget_to_json(budget: Budget) -> str:
+    """Serialise ``budget`` (for a shared store); ``budget_from_json`` reads it back."""
+    data = attrs.asdict(budget, recurse=False)
+    data["leases"] = [[lease.id, lease.expires, lease.sent] for lease in budget.leases]
+    return json.dumps(data, separators=(",", ":"))
+
+
+def budget_from_json(text: str | bytes | None) -> Budget:
+    """Read a budget written by ``budget_to_json``; anything unreadable is a fresh budget."""
+    if not text:
+        return Budget()
+    try:
+        data = json.loads(text)
+        return _budget_from_mapping(data)
+    except (ValueError, TypeError, KeyError):
+        return Budget()
+
+
+def _budget_from_mapping(data: Mapping[str, Any]) -> Budget:
+    return Budget(
+        limit=_opt_int(data["limit"]),
+        available=_opt_int(data["available"]),
+        reset=_opt_float(data["reset"]),
+        rolled=bool(data["rolled"]),
+        paused_until=_opt_float(data["paused_until"]),
+        probing=bool(data["probing"]),
+        leases=tuple(
+            Lease(str(lid), _float(expires), _opt_int(sent))
+            for lid, expires, sent in data["leases"]
+        ),
+        sends=_int(data["sends"]),
+        lowest=_opt_int(data["lowest"]),
+        lowest_sent=_opt_int(data["lowest_sent"]),
+        answered=_int(data["answered"]),
+    )
+
+
+def _opt_int(value: object) -> int | None:
+    return None if value is None else _int(value)
+
+
+def _int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(value)
+    return value
+
+
+def _opt_float(value: object) -> float | None:
+    return None if value is None else _float(value)
+
+
+def _float(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise TypeError(value)
+    return float(value)
