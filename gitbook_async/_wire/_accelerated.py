@@ -22,6 +22,7 @@ invisible: the models are immutable.
 
 from __future__ import annotations
 
+import collections
 import functools
 import json
 import threading
@@ -64,7 +65,9 @@ class OwnerMemo:
     def __init__(self, limit: int = OWNER_MEMO_SIZE) -> None:
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit!r}")
-        self._built: dict[bytes, Any] = {}
+        # Ordered for O(1) eviction of the oldest: ``next(iter(dict))`` after many deletions
+        # from the front scans the dict's dead slots, quadratic over a long walk.
+        self._built: collections.OrderedDict[bytes, Any] = collections.OrderedDict()
         self._limit = limit
 
     def __len__(self) -> int:
@@ -78,7 +81,7 @@ class OwnerMemo:
         """Remember ``owner`` as built from ``key``, dropping the oldest when full."""
         built = self._built
         if len(built) >= self._limit:
-            del built[next(iter(built))]
+            built.popitem(last=False)
         built[key] = owner
 
     def clear(self) -> None:
