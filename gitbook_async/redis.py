@@ -21,7 +21,6 @@ import asyncio
 import logging
 import random
 import time
-from types import TracebackType
 from typing import Any, Final, Literal
 
 try:
@@ -32,6 +31,7 @@ except ImportError:  # pragma: no cover - exercised only without the extra
         'gitbook_async.redis needs redis-py: pip install "gitbook-async[redis]"'
     ) from None
 
+from gitbook_async._closing import AsyncClosing
 from gitbook_async._errors import ConfigurationError, RateLimiterUnavailableError
 from gitbook_async._ratelimit._budget import (
     Budget,
@@ -90,7 +90,7 @@ return {0, current, now[1], now[2]}
 OnUnavailable = Literal["raise", "local"]
 
 
-class RedisRateLimiter(BudgetLimiter):
+class RedisRateLimiter(BudgetLimiter, AsyncClosing):
     """A rate limiter whose budgets live in Redis, shared by every process that uses it.
 
     Pass it to each ``GitBookClient`` (``rate_limiter=``) of every worker, process or
@@ -336,17 +336,6 @@ class RedisRateLimiter(BudgetLimiter):
         if self._owns_client:
             self._owns_client = False
             await self._redis.aclose()
-
-    async def __aenter__(self) -> RedisRateLimiter:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         return f"<RedisRateLimiter {self._where} prefix={self._prefix!r}>"
