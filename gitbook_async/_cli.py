@@ -11,11 +11,10 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 from gitbook_async import (
@@ -32,6 +31,7 @@ from gitbook_async import (
     SpaceIntegrationScript,
     __version__,
 )
+from gitbook_async._cli_terminal import StatusLine, sdk_warnings_to_terminal
 
 __all__ = ["main"]
 
@@ -173,67 +173,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _StatusLine:
-    """The progress line on a terminal's stderr, and the lines printed above it.
-
-    A warning (a retry, a rate-limit wait) starts on a line of its own and the progress is
-    drawn again below it. When the walk ends, the progress line is erased if the output
-    goes to the same screen (stdout is a terminal too), else it stays as a summary.
-    """
-
-    _ERASE = "\r\x1b[K"  # carriage return, then erase to the end of the line
-
-    def __init__(self, *, quiet: bool) -> None:
-        self.enabled = not quiet and sys.stderr.isatty()
-        self._shown = ""
-
-    def show(self, text: str) -> None:
-        """Draw ``text`` as the progress line (it only grows, so no erasing is needed)."""
-        if self.enabled:
-            sys.stderr.write(f"\r{text}")
-            sys.stderr.flush()
-            self._shown = text
-
-    def above(self, line: str) -> None:
-        """Print ``line`` on its own line, keeping the progress line below it."""
-        if self._shown:
-            sys.stderr.write(f"{self._ERASE}{line}\n\r{self._shown}")
-        else:
-            sys.stderr.write(f"{line}\n")
-        sys.stderr.flush()
-
-    def make_room(self) -> None:
-        """Erase the progress line if output is about to go to the same screen."""
-        if self._shown and sys.stdout.isatty():
-            sys.stderr.write(self._ERASE)
-            sys.stderr.flush()
-            self._shown = ""
-
-    def finish(self) -> None:
-        """End the progress line: erase it before output to the screen, else keep it."""
-        self.make_room()
-        if self._shown:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-            self._shown = ""
-
-
-class _AboveStatusLine(logging.Handler):
-    """Print the SDK's warnings above the progress line instead of glued to it."""
-
-    def __init__(self, status: _StatusLine) -> None:
-        super().__init__(logging.WARNING)
-        self.status = status
-        self.setFormatter(logging.Formatter("warning: %(message)s"))
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Print one warning line."""
-        try:
-            self.status.above(self.format(record))
-        except Exception:  # a logging handler must not raise into the SDK
-            self.handleError(record)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     args = _parser().parse_args(argv)
@@ -248,15 +187,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    status = _StatusLine(quiet=args.quiet)
-    with _sdk_warnings_to_terminal(status):
+    status = StatusLine(quiet=args.quiet)
+    with sdk_warnings_to_terminal(status):
         try:
             return await _run_command(args, status)
         finally:
             status.finish()  # also when interrupted (Ctrl-C cancels this task)
 
 
-async def _run_command(args: argparse.Namespace, status: _StatusLine) -> int:
+async def _run_command(args: argparse.Namespace, status: StatusLine) -> int:
     try:
         if args.command == "demo":
             return await _demo(status)
@@ -282,26 +221,6 @@ async def _run_command(args: argparse.Namespace, status: _StatusLine) -> int:
     return EXIT_OK
 
 
-@contextlib.contextmanager
-def _sdk_warnings_to_terminal(status: _StatusLine) -> Iterator[None]:
-    """Show the SDK's warnings (retries, rate-limit waits) only when stderr is a terminal.
-
-    On a pipe or file (or with ``--quiet``), stderr carries exactly one ``error:`` line on
-    failure and nothing else; without this, logging's last-resort handler would print every
-    retry there.
-    """
-    logger = logging.getLogger("gitbook_async")
-    handler = _AboveStatusLine(status) if status.enabled else logging.NullHandler()
-    saved_propagate = logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = saved_propagate
-
-
 def _discard_stdout() -> None:
     """Point stdout at devnull so the interpreter's final flush cannot fail again."""
     with contextlib.suppress(OSError, ValueError):  # ValueError: not a real file (tests)
@@ -311,7 +230,7 @@ def _discard_stdout() -> None:
 
 
 async def _command(
-    gitbook: GitBookClient, args: argparse.Namespace, out: TextIO, status: _StatusLine
+    gitbook: GitBookClient, args: argparse.Namespace, out: TextIO, status: StatusLine
 ) -> None:
     if args.command == "integrations":
         await _integrations(gitbook, args, out, status)
@@ -324,7 +243,7 @@ async def _command(
 
 
 async def _integrations(
-    gitbook: GitBookClient, args: argparse.Namespace, out: TextIO, status: _StatusLine
+    gitbook: GitBookClient, args: argparse.Namespace, out: TextIO, status: StatusLine
 ) -> None:
     paginator = gitbook.spaces.list_integrations(
         args.space_id, search=args.search, limit=args.limit, max_items=args.max_items
@@ -401,7 +320,7 @@ def _error_line(exc: BaseException) -> str:
     return line
 
 
-async def _demo(status: _StatusLine) -> int:
+async def _demo(status: StatusLine) -> int:
     from gitbook_async.testing import DEMO_SPACE_ID, DEMO_TOKEN, FakeGitBook
 
     out = sys.stdout

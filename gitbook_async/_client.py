@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 import os
 import unicodedata
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, Final, TypeVar
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Final, TypeVar
 
 import aiohttp
 import attrs
 
 from gitbook_async._batch import SpaceResults, map_spaces
+from gitbook_async._calls import ClientCalls, Tokenless, no_token_error
 from gitbook_async._checks import check_int
 from gitbook_async._closing import AsyncClosing
 from gitbook_async._config import RetryPolicy
@@ -23,7 +24,7 @@ from gitbook_async._constants import (
     DEFAULT_TIMEOUT,
     TOKEN_ENV_VAR,
 )
-from gitbook_async._errors import ClientClosedError, ConfigurationError
+from gitbook_async._errors import ConfigurationError
 from gitbook_async._headers import RateLimit
 from gitbook_async._logging import configure_logging_from_env
 from gitbook_async._ratelimit import LocalRateLimiter, RateLimiter, budget_key
@@ -132,9 +133,9 @@ class GitBookClient(AsyncClosing):
         )
         self._max_concurrency = max_concurrency
         sender: JSONTransport = (
-            self._transport if self._token is not None else _Tokenless(self._transport)
+            self._transport if self._token is not None else Tokenless(self._transport)
         )
-        self._calls = _ClientCalls(sender, self._transport, CallOptions(), derived=False)
+        self._calls = ClientCalls(sender, self._transport, CallOptions(), derived=False)
         self._spaces = SpacesResource(
             self._calls, max_concurrency=max_concurrency, base_url=self._base_url
         )
@@ -219,7 +220,7 @@ class GitBookClient(AsyncClosing):
             current.max_retries if changes.max_retries is None else changes.max_retries,
         )
         derived = copy.copy(self)  # shares the transport: the pool, the slots, the limiter
-        derived._calls = _ClientCalls(self._calls.sender, self._transport, defaults, derived=True)
+        derived._calls = ClientCalls(self._calls.sender, self._transport, defaults, derived=True)
         derived._spaces = SpacesResource(
             derived._calls, max_concurrency=self._max_concurrency, base_url=self._base_url
         )
@@ -275,7 +276,7 @@ class GitBookClient(AsyncClosing):
     async def __aenter__(self) -> GitBookClient:
         self._calls.check_open()
         if self._token is None:
-            raise _no_token()
+            raise no_token_error()
         self._transport.ensure_open()
         return self
 
@@ -286,89 +287,6 @@ class GitBookClient(AsyncClosing):
         if self._calls.derived:
             text += f" with_options({self._calls.defaults_text()})"
         return text + ">"
-
-
-class _ClientCalls:
-    """The transport as one client's resources see it.
-
-    It adds that client's default ``timeout`` and ``max_retries`` and its own closed state:
-    clients made by ``with_options`` share one transport (one pool, one rate budget) but
-    each closes on its own.
-    """
-
-    def __init__(
-        self, sender: JSONTransport, transport: Transport, defaults: CallOptions, *, derived: bool
-    ) -> None:
-        self.sender = sender
-        self.defaults = defaults
-        self.derived = derived
-        self.closed_here = False
-        self._transport = transport
-
-    @property
-    def closed(self) -> bool:
-        """Whether this client, or the pool it sends through, is closed."""
-        return self.closed_here or self._transport.closed
-
-    def check_open(self) -> None:
-        """Raise ``ClientClosedError`` if this client or its pool is closed."""
-        if self.closed_here:
-            raise ClientClosedError(
-                "this GitBookClient (made by with_options()) is closed; call with_options() "
-                "again on the client it came from"
-            )
-        if self.derived and self._transport.closed:
-            raise ClientClosedError(
-                "the GitBookClient this one was made from (with_options()) is closed, and with "
-                "it the connection pool they share; keep that client open while derived "
-                "clients are in use"
-            )
-        self._transport.check_open()
-
-    def defaults_text(self) -> str:
-        """Return the overrides as ``with_options`` arguments (for the client's repr)."""
-        timeout, max_retries = self.defaults.timeout, self.defaults.max_retries
-        parts = [] if timeout is None else [f"timeout={timeout.total!r}"]
-        if max_retries is not None:
-            parts.append(f"max_retries={max_retries!r}")
-        return ", ".join(parts)
-
-    async def get_json(
-        self,
-        path: str,
-        params: Mapping[str, str],
-        *,
-        endpoint: str,
-        timeout: aiohttp.ClientTimeout | None = None,
-        max_retries: int | None = None,
-        fast_decode: Callable[[bytes], Any] | None = None,
-    ) -> Any:
-        """Send through the shared transport with this client's defaults filled in."""
-        self.check_open()
-        return await self.sender.get_json(
-            path,
-            params,
-            endpoint=endpoint,
-            timeout=self.defaults.timeout if timeout is None else timeout,
-            max_retries=self.defaults.max_retries if max_retries is None else max_retries,
-            fast_decode=fast_decode,
-        )
-
-
-class _Tokenless:
-    """The transport as the resources see it while no token is configured.
-
-    Every call fails before anything is sent: with ``ClientClosedError`` once the client is
-    closed (the transport's one check), else with the missing-token ``ConfigurationError``.
-    """
-
-    def __init__(self, transport: Transport) -> None:
-        self._transport = transport
-
-    async def get_json(self, path: str, params: Mapping[str, str], **options: Any) -> Any:
-        """Refuse the call; see the class docstring."""
-        self._transport.check_open()
-        raise _no_token()
 
 
 def _read_token(token: object) -> str | None:
@@ -394,12 +312,6 @@ def _read_token(token: object) -> str | None:
             "copy the token again without it (it is not shown here)"
         )
     return token
-
-
-def _no_token() -> ConfigurationError:
-    return ConfigurationError(
-        f"no GitBook API token: pass GitBookClient(token=...) or set ${TOKEN_ENV_VAR}"
-    )
 
 
 def _user_agent_or_error(extra: str | None) -> str:

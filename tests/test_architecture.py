@@ -19,7 +19,7 @@ PACKAGE_DIR = Path(gitbook_async.__file__).parent
 # The client-side modules allowed to talk to aiohttp. The fake server (gitbook_async.testing)
 # is exempt: it is an aiohttp.web application, not part of the client.
 # _sansio holds pure decisions (issue 9): it is no aiohttp user.
-AIOHTTP_USERS = ("gitbook_async._transport", "gitbook_async._client")
+AIOHTTP_USERS = ("gitbook_async._transport", "gitbook_async._client", "gitbook_async._calls")
 AIOHTTP_PACKAGES = ("gitbook_async._resources", "gitbook_async.testing")
 
 
@@ -188,7 +188,7 @@ def test_models_import_neither_aiohttp_nor_cattrs(module: str) -> None:
 
 @pytest.mark.parametrize("module", sorted(import_table()))
 def test_only_the_http_layer_imports_aiohttp(module: str) -> None:
-    """Only _transport, _client and _resources (and the fake server) import aiohttp."""
+    """Only _transport, _client, _calls and _resources (and the fake server) import aiohttp."""
     allowed = module in AIOHTTP_USERS or any(
         module == package or module.startswith(f"{package}.") for package in AIOHTTP_PACKAGES
     )

@@ -636,9 +636,8 @@ def test_cli_environment_variables_are_the_clients() -> None:
     assert cli.BASE_URL_ENV_VAR == _constants.BASE_URL_ENV_VAR
 
 
-def test_cli_uses_the_public_api_only() -> None:
-    """_cli.py imports gitbook_async and gitbook_async.testing only, never a private module."""
-    tree = ast.parse(Path(cli.__file__).read_text(encoding="utf-8"))
+def _imports_of_ours(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     imported = {
         node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
     } | {
@@ -647,5 +646,15 @@ def test_cli_uses_the_public_api_only() -> None:
         if isinstance(node, ast.Import)
         for alias in node.names
     }
-    ours = {name for name in imported if name.split(".")[0] == "gitbook_async"}
-    assert ours == {"gitbook_async", "gitbook_async.testing"}
+    return {name for name in imported if name.split(".")[0] == "gitbook_async"}
+
+
+def test_cli_uses_the_public_api_only() -> None:
+    """The CLI's modules import gitbook_async, gitbook_async.testing and each other only."""
+    cli_path = Path(cli.__file__)
+    assert _imports_of_ours(cli_path) == {
+        "gitbook_async",
+        "gitbook_async.testing",
+        "gitbook_async._cli_terminal",
+    }
+    assert _imports_of_ours(cli_path.with_name("_cli_terminal.py")) == set()

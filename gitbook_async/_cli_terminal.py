@@ -1,0 +1,95 @@
+"""The CLI's terminal output: a progress line on stderr, with the SDK's warnings above it.
+
+Part of the CLI (``_cli.py``); like it, it uses nothing of the SDK but the public API (here:
+only the ``gitbook_async`` logger's name).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+
+__all__ = ["AboveStatusLine", "StatusLine", "sdk_warnings_to_terminal"]
+
+
+class StatusLine:
+    """The progress line on a terminal's stderr, and the lines printed above it.
+
+    A warning (a retry, a rate-limit wait) starts on a line of its own and the progress is
+    drawn again below it. When the walk ends, the progress line is erased if the output
+    goes to the same screen (stdout is a terminal too), else it stays as a summary.
+    """
+
+    _ERASE = "\r\x1b[K"  # carriage return, then erase to the end of the line
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.enabled = not quiet and sys.stderr.isatty()
+        self._shown = ""
+
+    def show(self, text: str) -> None:
+        """Draw ``text`` as the progress line (it only grows, so no erasing is needed)."""
+        if self.enabled:
+            sys.stderr.write(f"\r{text}")
+            sys.stderr.flush()
+            self._shown = text
+
+    def above(self, line: str) -> None:
+        """Print ``line`` on its own line, keeping the progress line below it."""
+        if self._shown:
+            sys.stderr.write(f"{self._ERASE}{line}\n\r{self._shown}")
+        else:
+            sys.stderr.write(f"{line}\n")
+        sys.stderr.flush()
+
+    def make_room(self) -> None:
+        """Erase the progress line if output is about to go to the same screen."""
+        if self._shown and sys.stdout.isatty():
+            sys.stderr.write(self._ERASE)
+            sys.stderr.flush()
+            self._shown = ""
+
+    def finish(self) -> None:
+        """End the progress line: erase it before output to the screen, else keep it."""
+        self.make_room()
+        if self._shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self._shown = ""
+
+
+class AboveStatusLine(logging.Handler):
+    """Print the SDK's warnings above the progress line instead of glued to it."""
+
+    def __init__(self, status: StatusLine) -> None:
+        super().__init__(logging.WARNING)
+        self.status = status
+        self.setFormatter(logging.Formatter("warning: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Print one warning line."""
+        try:
+            self.status.above(self.format(record))
+        except Exception:  # a logging handler must not raise into the SDK
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def sdk_warnings_to_terminal(status: StatusLine) -> Iterator[None]:
+    """Show the SDK's warnings (retries, rate-limit waits) only when stderr is a terminal.
+
+    On a pipe or file (or with ``--quiet``), stderr carries exactly one ``error:`` line on
+    failure and nothing else; without this, logging's last-resort handler would print every
+    retry there.
+    """
+    logger = logging.getLogger("gitbook_async")
+    handler = AboveStatusLine(status) if status.enabled else logging.NullHandler()
+    saved_propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = saved_propagate
