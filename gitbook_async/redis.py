@@ -36,9 +36,8 @@ from gitbook_async._errors import ConfigurationError, RateLimiterUnavailableErro
 from gitbook_async._ratelimit._budget import (
     Budget,
     RateLimitFeedback,
-    budget_from_json,
-    budget_to_json,
 )
+from gitbook_async._ratelimit._codec import budget_from_json, budget_to_json
 from gitbook_async._ratelimit._limiter import (
     DEFAULT_LEASE_SECONDS,
     DEFAULT_RELEASE_SPREAD,

@@ -32,14 +32,13 @@ from gitbook_async._ratelimit._budget import (
     Send,
     Wait,
     advance,
-    budget_from_json,
-    budget_to_json,
     give_back,
     plan,
     recheck,
     settle,
     take,
 )
+from gitbook_async._ratelimit._codec import budget_from_json, budget_to_json
 from gitbook_async.testing import DEMO_SPACE_ID, FakeGitBook, Fault, RateLimitWindow
 
 NOW = 100.0
