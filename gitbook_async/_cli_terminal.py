@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterator
+from typing import Final
 
 __all__ = ["AboveStatusLine", "StatusLine", "sdk_warnings_to_terminal"]
+
+LOG_ENV_VAR: Final = "GITBOOK_LOG"
+"""The SDK's documented switch for its stderr log (docs/configuration.md)."""
 
 
 class StatusLine:
@@ -60,17 +65,16 @@ class StatusLine:
 
 
 class AboveStatusLine(logging.Handler):
-    """Print the SDK's warnings above the progress line instead of glued to it."""
+    """Print the SDK's log lines (warnings; more with ``GITBOOK_LOG``) above the progress line."""
 
-    def __init__(self, status: StatusLine) -> None:
-        super().__init__(logging.WARNING)
+    def __init__(self, status: StatusLine, level: int = logging.WARNING) -> None:
+        super().__init__(level)
         self.status = status
-        self.setFormatter(logging.Formatter("warning: %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
-        """Print one warning line."""
+        """Print one line, e.g. ``warning: ...`` or ``debug: ...``."""
         try:
-            self.status.above(self.format(record))
+            self.status.above(f"{record.levelname.lower()}: {record.getMessage()}")
         except Exception:  # a logging handler must not raise into the SDK
             self.handleError(record)
 
@@ -81,15 +85,26 @@ def sdk_warnings_to_terminal(status: StatusLine) -> Iterator[None]:
 
     On a pipe or file (or with ``--quiet``), stderr carries exactly one ``error:`` line on
     failure and nothing else; without this, logging's last-resort handler would print every
-    retry there.
+    retry there. With ``GITBOOK_LOG`` set, the SDK's log is shown as asked: on a terminal
+    above the progress line (each line once), elsewhere through ``GITBOOK_LOG``'s own handler.
     """
     logger = logging.getLogger("gitbook_async")
-    handler = AboveStatusLine(status) if status.enabled else logging.NullHandler()
-    saved_propagate = logger.propagate
+    asked_for_log = bool(os.environ.get(LOG_ENV_VAR, "").strip())
+    if asked_for_log and not status.enabled:
+        yield  # GITBOOK_LOG was set: its own stderr log stays, as the user asked
+        return
+    level = min(logging.WARNING, logger.getEffectiveLevel()) if asked_for_log else logging.WARNING
+    handler = AboveStatusLine(status, level) if status.enabled else logging.NullHandler()
+    # On a terminal the status-aware handler replaces GITBOOK_LOG's, so no line is doubled.
+    saved_handlers, saved_propagate = logger.handlers[:], logger.propagate
+    for other in saved_handlers:
+        logger.removeHandler(other)
     logger.addHandler(handler)
     logger.propagate = False
     try:
         yield
     finally:
         logger.removeHandler(handler)
+        for other in saved_handlers:
+            logger.addHandler(other)
         logger.propagate = saved_propagate

@@ -11,6 +11,7 @@ import ast
 import asyncio
 import io
 import json
+import logging
 import os
 import pty
 import re
@@ -25,6 +26,7 @@ import pytest
 
 from gitbook_async import ConfigurationError, GitBookClient, __version__, _constants
 from gitbook_async import _cli as cli
+from gitbook_async._logging import configure_logging_from_env
 from gitbook_async.testing import (
     DEMO_EMPTY_SPACE_ID,
     DEMO_LARGE_SPACE_ID,
@@ -520,6 +522,31 @@ async def test_terminal_warning_starts_a_line_and_progress_is_cleared(
     assert "\n\rfetched 100/250\rfetched 200/250" in shown  # drawn again below the warning
     assert shown.endswith(f"\rfetched {LARGE_SPACE_SIZE}/{LARGE_SPACE_SIZE}\r\x1b[K")
     assert stdout.getvalue().splitlines()[0].split()[0] == "NAME"
+
+
+async def test_gitbook_log_on_a_terminal_prints_each_line_once_above_the_progress(
+    fake_gitbook: FakeGitBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With GITBOOK_LOG=debug on a terminal, debug lines go above the progress line, once each."""
+    logger = logging.getLogger("gitbook_async")
+    saved_level, saved_handlers = logger.level, logger.handlers[:]
+    monkeypatch.setenv("GITBOOK_LOG", "debug")
+    configure_logging_from_env()
+    stderr, stdout = _Terminal(), _Terminal()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    try:
+        args = ["integrations", DEMO_LARGE_SPACE_ID, *target(fake_gitbook), "--limit", "100"]
+        assert await main_in_thread(args) == 0
+        assert logger.handlers == [*saved_handlers, *logger.handlers[len(saved_handlers) :]]
+    finally:
+        for handler in logger.handlers[len(saved_handlers) :]:
+            logger.removeHandler(handler)
+        logger.setLevel(saved_level)
+    lines = [line for line in stderr.getvalue().split("\n") if "debug: GET" in line]
+    assert len(lines) == 3  # one per page, none doubled by GITBOOK_LOG's own handler
+    # Once a progress line is shown, each log line first erases it (not glued to it).
+    assert all("\r\x1b[Kdebug: GET /v1/spaces/" in line for line in lines[1:])
 
 
 async def test_terminal_jsonl_output_never_mixes_with_progress(
