@@ -50,10 +50,9 @@ BLOCKS = f"/v1/spaces/{DEMO_SPACE_ID}/integration-blocks"
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FakeGitBook]:
-    """The fake GitBook with demo data."""
-    async with FakeGitBook.with_demo_data(token=TOKEN) as fake:
-        yield fake
+def server(fake_gitbook: FakeGitBook) -> FakeGitBook:
+    """The fake GitBook with demo data (conftest's ``fake_gitbook``)."""
+    return fake_gitbook
 
 
 @pytest.fixture

@@ -35,46 +35,11 @@ from gitbook_async._wire._accelerated import _PLANS
 from gitbook_async._wire._primitives import InvalidWireData
 from gitbook_async.models import Integration, IntegrationList
 
-__all__ = ["AcceleratedListing", "decode_listing", "integrations_page", "structure_json"]
+__all__ = ["AcceleratedListing", "decode_listing", "integrations_page"]
 
 _ITEMS: Final = tuple[Integration, ...]
 # What means "the accelerated path does not read this body" (as in ``_wire._accelerated``).
 _REFUSALS: Final = (msgspec.DecodeError, RecursionError, InvalidWireData)
-
-
-def structure_json(data: Any, type_: Any, *, endpoint: str) -> Any:
-    """``structure_response``, leaving nothing in reference cycles when the data is invalid.
-
-    The detailed path collects each failure with its traceback, whose frames hold the list
-    of failures (and the models built so far): a cycle per failure, freed only by the
-    cyclic garbage collector. The error keeps what it reports (message, paths) and the
-    exceptions it was raised from lose their tracebacks.
-
-    Raises:
-        ResponseValidationError: as ``structure_response``.
-
-    """
-    try:
-        return structure_response(data, type_, endpoint=endpoint)
-    except ResponseValidationError as error:
-        _drop_tracebacks(error)
-        raise
-
-
-def _drop_tracebacks(error: BaseException) -> None:
-    """Clear the tracebacks of the exceptions ``error`` was raised from (a tree)."""
-    todo: list[BaseException | None] = [error.__context__, error.__cause__]
-    seen: set[int] = set()
-    while todo:
-        exc = todo.pop()
-        if exc is None or id(exc) in seen:
-            continue
-        seen.add(id(exc))
-        exc.__traceback__ = None
-        todo += [exc.__context__, exc.__cause__]
-        nested = getattr(exc, "exceptions", None)  # an exception group's members
-        if isinstance(nested, tuple):
-            todo += nested
 
 
 class AcceleratedListing:
@@ -141,7 +106,7 @@ def integrations_page(data: Any, endpoint: str) -> Page[Integration] | RawPage[I
         return RawPage(next_page=next_page, size=len(data.mirrors), build=build)
     shape = _list_shape(data)
     if shape is None:  # structured at once: the cattrs path says what is wrong
-        return _page_of(structure_json(data, IntegrationList, endpoint=endpoint))
+        return _page_of(structure_response(data, IntegrationList, endpoint=endpoint))
     size, next_page = shape
     build = functools.partial(_build, data, next_page, endpoint)
     return RawPage(next_page=next_page, size=size, build=build)
@@ -175,10 +140,10 @@ async def _build(data: dict[str, Any], next_page: str | None, endpoint: str) -> 
     try:
         for start in range(0, len(source), BUILD_SLICE_ITEMS):
             await asyncio.sleep(0)  # let the loop run (and the next page's request leave)
-            items += structure_json(
+            items += structure_response(
                 source[start : start + BUILD_SLICE_ITEMS], _ITEMS, endpoint=endpoint
             )
-        envelope: IntegrationList = structure_json(
+        envelope: IntegrationList = structure_response(
             {**data, "items": []}, IntegrationList, endpoint=endpoint
         )
     except ResponseValidationError:
@@ -187,7 +152,7 @@ async def _build(data: dict[str, Any], next_page: str | None, endpoint: str) -> 
         return Page(items=tuple(items), next_page=next_page, count=envelope.count)
     # Structuring the whole page raises the error with the page's own JSON paths (should it
     # not raise, slices and page disagree: it then gives the page as before issue 12).
-    return _page_of(structure_json(data, IntegrationList, endpoint=endpoint))
+    return _page_of(structure_response(data, IntegrationList, endpoint=endpoint))
 
 
 async def _build_accelerated(

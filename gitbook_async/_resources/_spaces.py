@@ -15,10 +15,10 @@ from gitbook_async._checks import check_int
 from gitbook_async._constants import BATCH_PREFETCH, DEFAULT_PREFETCH, MAX_PAGE_SIZE
 from gitbook_async._errors import InvalidArgumentError, NotFoundError
 from gitbook_async._pagination import AsyncPaginator, FetchPage, Page, RawPage
-from gitbook_async._resources._listing import decode_listing, integrations_page, structure_json
+from gitbook_async._resources._listing import decode_listing, integrations_page
 from gitbook_async._resources._options import CallOptions, JSONTransport, Timeout
 from gitbook_async._urls import api_path, validate_space_id
-from gitbook_async._wire import OwnerMemo, decode_models
+from gitbook_async._wire import OwnerMemo, decode_models, structure_response
 from gitbook_async.models import (
     Integration,
     SpaceIntegrationBlocks,
@@ -181,7 +181,7 @@ class SpacesResource:
         data = await self._get(path, {}, endpoint, options, fast_decode=fast_decode)
         if isinstance(data, tuple):  # built by the accelerated path (JSON decodes no tuple)
             return list(data)
-        return list(structure_json(data, type_, endpoint=endpoint))
+        return list(structure_response(data, type_, endpoint=endpoint))
 
     async def _get(
         self,

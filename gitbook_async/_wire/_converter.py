@@ -15,7 +15,7 @@ from typing import Any, Final, TypeVar
 from cattrs import Converter
 
 from gitbook_async._wire._hooks import Hooks, configure_unstructure
-from gitbook_async._wire._paths import error_paths, validation_error
+from gitbook_async._wire._paths import error_paths, forget_tracebacks, validation_error
 from gitbook_async._wire._primitives import PRIMITIVES, InvalidWireData, make_rule_hook
 from gitbook_async._wire._shapes import (
     equal_to,
@@ -130,10 +130,14 @@ def structure_response(data: Any, type_: Any, *, endpoint: str) -> Any:
         return converters.fast.structure(data, type_)
     except InvalidWireData:
         pass  # the fast path keeps no paths: redo it with the detailed converter to find them
+    errors: tuple[tuple[str, str], ...] | None = None
     try:
         converters.detailed.structure(data, type_)
     except Exception as exc:  # any failure, cattrs' or a hook's, becomes our own error
         errors = tuple(error_paths(exc, ""))
+        forget_tracebacks(exc)
+    if errors is not None:
+        # Raised outside the except block: the error refers to nothing of cattrs' tree.
         raise validation_error(endpoint, errors) from None
     raise WirePathsDisagreeError(
         f"gitbook_async bug: the fast path rejected a {endpoint} response that the detailed "

@@ -17,7 +17,7 @@ from gitbook_async._errors import ResponseValidationError
 from gitbook_async._wire._primitives import InvalidWireData
 from gitbook_async.models._base import wire_name
 
-__all__ = ["error_paths", "validation_error"]
+__all__ = ["error_paths", "forget_tracebacks", "validation_error"]
 
 T = TypeVar("T")
 
@@ -84,3 +84,24 @@ def _find_note(exc: BaseException, kind: type[T]) -> T | None:
         if isinstance(note, kind):
             return note
     return None
+
+
+def forget_tracebacks(error: BaseException) -> None:
+    """Clear the tracebacks of ``error`` and of every exception in its tree.
+
+    cattrs' detailed validation collects each failure with its traceback, whose frames hold
+    the list of failures (and the models built so far): a reference cycle per failure,
+    freed only by the cyclic garbage collector. Once the paths are read, nothing needs them.
+    """
+    todo: list[BaseException | None] = [error]
+    seen: set[int] = set()
+    while todo:
+        exc = todo.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        exc.__traceback__ = None
+        todo += [exc.__context__, exc.__cause__]
+        nested = getattr(exc, "exceptions", None)  # an exception group's members
+        if isinstance(nested, tuple):
+            todo += nested
