@@ -42,7 +42,7 @@ pytest: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
-# The demo needs the runtime dependencies only (aiohttp, attrs, cattrs).
+# The demo needs the runtime dependencies only (aiohttp, attrs, cattrs, msgspec).
 demo: $(RUNTIME_STAMP)
 	$(BIN)/python -m gitbook_async demo
 

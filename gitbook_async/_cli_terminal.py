@@ -8,15 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sys
 from collections.abc import Iterator
-from typing import Final
 
 __all__ = ["AboveStatusLine", "StatusLine", "sdk_warnings_to_terminal"]
-
-LOG_ENV_VAR: Final = "GITBOOK_LOG"
-"""The SDK's documented switch for its stderr log (docs/configuration.md)."""
 
 
 class StatusLine:
@@ -89,7 +84,8 @@ def sdk_warnings_to_terminal(status: StatusLine) -> Iterator[None]:
     above the progress line (each line once), elsewhere through ``GITBOOK_LOG``'s own handler.
     """
     logger = logging.getLogger("gitbook_async")
-    asked_for_log = bool(os.environ.get(LOG_ENV_VAR, "").strip())
+    # A handler on the SDK's logger can only be GITBOOK_LOG's (the CLI adds its own below).
+    asked_for_log = bool(logger.handlers)
     if asked_for_log and not status.enabled:
         yield  # GITBOOK_LOG was set: its own stderr log stays, as the user asked
         return

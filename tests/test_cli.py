@@ -549,6 +549,20 @@ async def test_gitbook_log_on_a_terminal_prints_each_line_once_above_the_progres
     assert all("\r\x1b[Kdebug: GET /v1/spaces/" in line for line in lines[1:])
 
 
+async def test_an_unknown_gitbook_log_value_adds_no_retry_lines_on_a_pipe(
+    fake_gitbook: FakeGitBook,
+) -> None:
+    """GITBOOK_LOG=verbose turns nothing on: a piped stderr gets its one warning, no retries."""
+    fake_gitbook.inject(Fault.status(503), times=1)
+    env = {**_clean_env(), "GITBOOK_LOG": "verbose"}
+    run = await run_cli("blocks", DEMO_SPACE_ID, *target(fake_gitbook), "--format", "json", env=env)
+    assert run.code == 0
+    assert len(fake_gitbook.requests) == 2  # the 503 was retried
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1, run.stderr
+    assert "GITBOOK_LOG='verbose' is not a level" in lines[0]
+
+
 async def test_terminal_jsonl_output_never_mixes_with_progress(
     fake_gitbook: FakeGitBook, monkeypatch: pytest.MonkeyPatch
 ) -> None:

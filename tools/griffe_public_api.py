@@ -28,7 +28,7 @@ from typing import Any
 import griffe
 
 PACKAGE = "gitbook_async"
-PUBLIC_MODULES = ("", "testing")  # gitbook_async and gitbook_async.testing: their __all__
+PUBLIC_MODULES = ("", "redis", "testing")  # gitbook_async and its public modules: their __all__
 
 
 class HideConstructors(griffe.Extension):
@@ -37,14 +37,12 @@ class HideConstructors(griffe.Extension):
     def __init__(self, handed_out: Iterable[str] = ()) -> None:
         super().__init__()
         self.handed_out = frozenset(handed_out)
-        self.hidden: set[str] = set()
 
     def on_class(self, *, cls: griffe.Class, **kwargs: Any) -> None:
         """Drop the constructor of a listed class once Griffe has loaded it."""
-        if cls.name in self.handed_out and cls.path.split(".")[0] == PACKAGE:
-            if "__init__" in cls.members:
-                cls.del_member("__init__")
-            self.hidden.add(cls.name)
+        ours = cls.path.split(".")[0] == PACKAGE
+        if cls.name in self.handed_out and ours and "__init__" in cls.members:
+            cls.del_member("__init__")
 
     def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
         """Write the values of unexported constants and aliases into every signature."""
