@@ -173,12 +173,15 @@ def advance(budget: Budget, now: float) -> Budget:
     At the reset the next window's budget is guessed as the last known limit minus the
     reservations still out; without a known limit, the next request probes.
     """
+    pause_over = budget.paused_until is not None and now >= budget.paused_until
+    window_over = budget.reset is not None and not budget.rolled and now >= budget.reset
+    leases_current = all(lease.expires > now for lease in budget.leases)
+    if not pause_over and not window_over and leases_current:
+        return budget  # nothing to bring up to date (the common case, on every request)
     leases = tuple(lease for lease in budget.leases if lease.expires > now)
-    paused_until = budget.paused_until
-    if paused_until is not None and now >= paused_until:
-        paused_until = None
+    paused_until = None if pause_over else budget.paused_until
     changes: dict[str, Any] = {"leases": leases, "paused_until": paused_until}
-    if budget.reset is not None and not budget.rolled and now >= budget.reset:
+    if window_over:
         changes.update(rolled=True, lowest=None, lowest_sent=None, answered=0)
         if budget.limit is None:
             changes.update(available=None, probing=True)
