@@ -90,16 +90,12 @@ class ClientCalls:
 class Tokenless:
     """The transport as the resources see it while no token is configured.
 
-    Every call fails before anything is sent: with ``ClientClosedError`` once the client is
-    closed (the transport's one check), else with the missing-token ``ConfigurationError``.
+    Every call fails before anything is sent, with the missing-token ``ConfigurationError``
+    (``ClientCalls`` raises ``ClientClosedError`` first once the client is closed).
     """
-
-    def __init__(self, transport: Transport) -> None:
-        self._transport = transport
 
     async def get_json(self, path: str, params: Mapping[str, str], **options: Any) -> Any:
         """Refuse the call; see the class docstring."""
-        self._transport.check_open()
         raise no_token_error()
 
 

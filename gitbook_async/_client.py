@@ -132,9 +132,7 @@ class GitBookClient(AsyncClosing):
             budget_key=budget_key(self._base_url, self._token or ""),
         )
         self._max_concurrency = max_concurrency
-        sender: JSONTransport = (
-            self._transport if self._token is not None else Tokenless(self._transport)
-        )
+        sender: JSONTransport = self._transport if self._token is not None else Tokenless()
         self._calls = ClientCalls(sender, self._transport, CallOptions(), derived=False)
         self._spaces = SpacesResource(
             self._calls, max_concurrency=max_concurrency, base_url=self._base_url

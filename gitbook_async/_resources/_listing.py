@@ -30,16 +30,12 @@ from gitbook_async._body import BadBody, decode_json
 from gitbook_async._constants import ACCELERATED_SLICE_ITEMS, BUILD_SLICE_ITEMS
 from gitbook_async._errors import ResponseValidationError
 from gitbook_async._pagination import Page, RawPage
-from gitbook_async._wire import OwnerMemo, structure_response
-from gitbook_async._wire._accelerated import _PLANS
-from gitbook_async._wire._primitives import InvalidWireData
+from gitbook_async._wire import REFUSALS, OwnerMemo, plan_of, structure_response
 from gitbook_async.models import Integration, IntegrationList
 
 __all__ = ["AcceleratedListing", "decode_listing", "integrations_page"]
 
 _ITEMS: Final = tuple[Integration, ...]
-# What means "the accelerated path does not read this body" (as in ``_wire._accelerated``).
-_REFUSALS: Final = (msgspec.DecodeError, RecursionError, InvalidWireData)
 
 
 class AcceleratedListing:
@@ -64,28 +60,18 @@ def decode_listing(body: bytes, *, owners: OwnerMemo) -> AcceleratedListing | No
     """Read a listing body on the accelerated path, or refuse (None: decode it strictly).
 
     Decoding (msgspec, C) and building the envelope happen now, so the walk learns the next
-    cursor; the items are built later, in slices. ``owners`` is the walk's owner memo.
+    cursor; the items are built later, in slices. ``owners`` is the resource's owner memo.
     """
-    plans = _plans()
-    if plans is None:
+    listing_plan = plan_of(IntegrationList)
+    if listing_plan is None or plan_of(Integration) is None:
         return None
-    listing_plan, _ = plans
     try:
         mirror = listing_plan.decode(body)
         empty = msgspec.structs.replace(mirror, items=())
         envelope: IntegrationList = listing_plan.build(empty, owners)
-    except _REFUSALS:
+    except REFUSALS:
         return None
     return AcceleratedListing(body, envelope, mirror.items, owners)
-
-
-@functools.cache
-def _plans() -> tuple[Any, Any] | None:
-    """Return the accelerated plans of a listing and of one item (None: the path is off)."""
-    # The two steps of ``decode_models`` (decode in C, then build), taken apart so that the
-    # items can be built in slices; the plans are the accelerated path's own.
-    listing_plan, item_plan = _PLANS.get(IntegrationList), _PLANS.get(Integration)
-    return None if listing_plan is None or item_plan is None else (listing_plan, item_plan)
 
 
 def integrations_page(data: Any, endpoint: str) -> Page[Integration] | RawPage[Integration]:
@@ -159,15 +145,15 @@ async def _build_accelerated(
     listing: AcceleratedListing, next_page: str | None, endpoint: str
 ) -> Page[Integration]:
     """Build the items of an accelerated listing in slices, yielding before each one."""
-    plans = _plans()
-    assert plans is not None  # the listing was decoded with them
-    build, owners, mirrors = plans[1].build, listing.owners, listing.mirrors
+    item_plan = plan_of(Integration)
+    assert item_plan is not None  # the listing was decoded on this path
+    build, owners, mirrors = item_plan.build, listing.owners, listing.mirrors
     items: list[Integration] = []
     try:
         for start in range(0, len(mirrors), ACCELERATED_SLICE_ITEMS):
             await asyncio.sleep(0)  # let the loop run (and the next page's request leave)
             items += [build(m, owners) for m in mirrors[start : start + ACCELERATED_SLICE_ITEMS]]
-    except _REFUSALS:  # e.g. an owner (decoded only now, from its raw bytes) is refused
+    except REFUSALS:  # e.g. an owner (decoded only now, from its raw bytes) is refused
         pass  # the cattrs path reads this page (below)
     else:
         return Page(items=tuple(items), next_page=next_page, count=listing.envelope.count)

@@ -3,14 +3,18 @@
 ``structure``/``structure_response`` build models from decoded JSON, ``unstructure`` turns
 models back into it, and ``make_converter`` builds a converter configured for the wire format.
 ``structure_body`` builds models from response bytes: in C when it can (``decode_models``,
-msgspec; ``OwnerMemo`` shares owners across a walk's pages), else through the cattrs path.
+msgspec; an ``OwnerMemo`` shares owners across pages and walks), else through the cattrs
+path; ``plan_of`` gives its decode and build steps apart, ``REFUSALS`` what they raise for
+a body they do not read.
 Importing this package also gives the models their ``to_dict()`` (``gitbook_async`` imports it).
 """
 
 from gitbook_async._wire._accelerated import (
+    REFUSALS,
     OwnerMemo,
     decode_models,
     is_accelerated,
+    plan_of,
     structure_body,
 )
 from gitbook_async._wire._converter import (
@@ -21,10 +25,12 @@ from gitbook_async._wire._converter import (
 )
 
 __all__ = [
+    "REFUSALS",
     "OwnerMemo",
     "decode_models",
     "is_accelerated",
     "make_converter",
+    "plan_of",
     "structure",
     "structure_body",
     "structure_response",

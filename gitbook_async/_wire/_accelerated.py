@@ -38,7 +38,15 @@ from gitbook_async._wire._primitives import InvalidWireData, compile_function
 from gitbook_async._wire._unions import DISCRIMINATED
 from gitbook_async.models import Organization
 
-__all__ = ["OWNER_MEMO_SIZE", "OwnerMemo", "decode_models", "is_accelerated", "structure_body"]
+__all__ = [
+    "OWNER_MEMO_SIZE",
+    "REFUSALS",
+    "OwnerMemo",
+    "decode_models",
+    "is_accelerated",
+    "plan_of",
+    "structure_body",
+]
 
 OWNER_MEMO_SIZE: Final = 256
 """Most owners an ``OwnerMemo`` keeps (the oldest is dropped first)."""
@@ -49,7 +57,7 @@ MEMOISED: Final = Organization
 # What means "this path does not read this body": msgspec's decode and validation errors
 # (ValidationError is a DecodeError), msgspec's nesting limit, and invalid data found while
 # building (a malformed timestamp, a union no member fits). Anything else is a bug.
-_REFUSALS: Final = (msgspec.DecodeError, RecursionError, InvalidWireData)
+REFUSALS: Final = (msgspec.DecodeError, RecursionError, InvalidWireData)
 
 
 class OwnerMemo:
@@ -148,6 +156,16 @@ def reads_numbers_like_json() -> bool:
     return [(type(v), repr(v)) for v in decoded] == [(type(v), repr(v)) for v in expected]
 
 
+def plan_of(type_: Any) -> _Plan | None:
+    """Return the two steps of ``decode_models`` for ``type_`` (None: it always refuses).
+
+    ``plan.decode(body)`` validates in C into mirrors, ``plan.build(mirror, owners)`` builds
+    the models: taken apart, a caller can build a page's items in slices. Both raise only
+    ``REFUSALS`` for a body this path does not read.
+    """
+    return _PLANS.get(type_)
+
+
 def is_accelerated(type_: Any) -> bool:
     """Tell whether ``decode_models`` can read ``type_`` (else it always refuses)."""
     return _PLANS.get(type_) is not None
@@ -165,7 +183,7 @@ def decode_models(body: bytes, type_: Any, *, owners: OwnerMemo | None = None) -
         return None
     try:
         return plan.build(plan.decode(body), OwnerMemo() if owners is None else owners)
-    except _REFUSALS:
+    except REFUSALS:
         return None
 
 
