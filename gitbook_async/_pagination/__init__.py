@@ -15,14 +15,13 @@ from gitbook_async._errors import InvalidArgumentError
 from gitbook_async._pagination._cursor import decode_position, unsendable_cursor
 from gitbook_async._pagination._iterators import AsyncItemIterator, AsyncPageIterator
 from gitbook_async._pagination._page import Page, RawPage
-from gitbook_async._pagination._walk import FetchPage, FetchPerWalk
+from gitbook_async._pagination._walk import FetchPage
 
 __all__ = [
     "AsyncItemIterator",
     "AsyncPageIterator",
     "AsyncPaginator",
     "FetchPage",
-    "FetchPerWalk",
     "Page",
     "RawPage",
 ]
@@ -62,7 +61,7 @@ class AsyncPaginator(Generic[T]):
 
     def __init__(
         self,
-        fetch_page: FetchPage[T] | FetchPerWalk[T],
+        fetch_page: FetchPage[T],
         *,
         start_page: str | None = None,
         max_items: int | None = None,
@@ -92,11 +91,8 @@ class AsyncPaginator(Generic[T]):
 
     def pages(self) -> AsyncPageIterator[T]:
         """Iterate ``Page`` objects instead of items (same laziness, same limits)."""
-        fetch_page = self._fetch_page
-        if isinstance(fetch_page, FetchPerWalk):
-            fetch_page = fetch_page.for_walk()  # e.g. a cache that lives as long as the walk
         return AsyncPageIterator(
-            fetch_page,
+            self._fetch_page,
             start_page=self._start_page,
             max_items=self._max_items,
             prefetch=self._prefetch,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import Generic, Protocol, TypeVar, runtime_checkable
+from typing import Generic, TypeVar
 
 from gitbook_async._errors import PaginationError
 from gitbook_async._pagination._cursor import (
@@ -28,20 +28,11 @@ from gitbook_async._pagination._cursor import (
 )
 from gitbook_async._pagination._page import Page, RawPage
 
-__all__ = ["FetchPage", "FetchPerWalk", "Prefetcher", "Taken", "Walk"]
+__all__ = ["FetchPage", "Prefetcher", "Taken", "Walk"]
 
 T = TypeVar("T")
 FetchPage = Callable[[str | None], Awaitable[Page[T] | RawPage[T]]]
 """GitBook's cursor of a page (None for the first) -> that page, as the server sent it."""
-
-
-@runtime_checkable
-class FetchPerWalk(Protocol[T]):
-    """A fetch-page source that gives each walk a function of its own (per-walk state)."""
-
-    def for_walk(self) -> FetchPage[T]:
-        """Return the fetch-page function of one new walk."""
-        ...
 
 
 class Taken(Generic[T]):

@@ -122,7 +122,7 @@ class SpacesResource:
         options = CallOptions(timeout, max_retries)
         query = _listing_query(search, limit, max_items)
         return AsyncPaginator(
-            _IntegrationsFetch(self, path, query, options),
+            self._integrations_fetch(path, query, options),
             start_page=page,
             max_items=max_items,
             prefetch=prefetch,
@@ -183,6 +183,20 @@ class SpacesResource:
             return list(data)
         return list(structure_response(data, type_, endpoint=endpoint))
 
+    def _integrations_fetch(
+        self, path: str, query: Mapping[str, str], options: CallOptions
+    ) -> FetchPage[Integration]:
+        """Return the fetch-page function of one ``list_integrations`` call (all its walks)."""
+        get, endpoint = self._get, f"GET {INTEGRATIONS}"
+        fast_decode = functools.partial(decode_listing, owners=self._owners)
+
+        async def fetch_page(cursor: str | None) -> Page[Integration] | RawPage[Integration]:
+            params = query if cursor is None else {**query, "page": cursor}
+            data = await get(path, params, endpoint, options, fast_decode=fast_decode)
+            return integrations_page(data, endpoint)
+
+        return fetch_page
+
     async def _get(
         self,
         path: str,
@@ -200,35 +214,6 @@ class SpacesResource:
             max_retries=options.max_retries,
             fast_decode=fast_decode,
         )
-
-
-class _IntegrationsFetch:
-    """The pages of one ``list_integrations`` call; each walk gets its own owner memo."""
-
-    def __init__(
-        self,
-        resource: SpacesResource,
-        path: str,
-        query: Mapping[str, str],
-        options: CallOptions,
-    ) -> None:
-        self._resource = resource
-        self._path = path
-        self._query = query
-        self._options = options
-
-    def for_walk(self) -> FetchPage[Integration]:
-        """Return the fetch-page function of one walk (owners shared by all walks)."""
-        get, path, query, options = self._resource._get, self._path, self._query, self._options
-        endpoint = f"GET {INTEGRATIONS}"
-        fast_decode = functools.partial(decode_listing, owners=self._resource._owners)
-
-        async def fetch_page(cursor: str | None) -> Page[Integration] | RawPage[Integration]:
-            params = query if cursor is None else {**query, "page": cursor}
-            data = await get(path, params, endpoint, options, fast_decode=fast_decode)
-            return integrations_page(data, endpoint)
-
-        return fetch_page
 
 
 def _listing_query(search: object, limit: object, max_items: object) -> dict[str, str]:
