@@ -96,21 +96,25 @@ class ServerHints:
         rate_limit: The ``X-RateLimit-*`` state, or None.
         wait: Seconds the server asked the client to wait (``Retry-After`` when present,
             else the rate-limit reset once nothing remains), or None when it named none.
+        retry_after: ``Retry-After`` alone, in seconds, or None (the rate budget needs to
+            tell it from the reset).
 
     """
 
     rate_limit: RateLimit | None
     wait: float | None
+    retry_after: float | None = None
 
     @classmethod
     def from_headers(cls, headers: Mapping[str, str], now: float) -> ServerHints:
         """Read the rate-limit headers and ``Retry-After`` (it wins for its response)."""
         headers = headers if isinstance(headers, Headers) else Headers(headers)
         rate_limit = RateLimit.from_headers(headers, now)
-        wait = parse_retry_after(headers.get("Retry-After"), now)
+        retry_after = parse_retry_after(headers.get("Retry-After"), now)
+        wait = retry_after
         if wait is None and rate_limit is not None:
             wait = rate_limit.wait_seconds(now) or None
-        return cls(rate_limit=rate_limit, wait=wait)
+        return cls(rate_limit=rate_limit, wait=wait, retry_after=retry_after)
 
 
 def _match(pattern: re.Pattern[str], value: str | None) -> str | None:

@@ -194,9 +194,7 @@ class Transport:
             return None  # no answer: the request still counts against the budget
         if outcome.hints.rate_limit is not None:
             self.rate_limit = outcome.hints.rate_limit
-        return RateLimitFeedback.from_response(
-            outcome.status, outcome.headers, time.time(), rate_limit=outcome.hints.rate_limit
-        )
+        return RateLimitFeedback.from_hints(outcome.status, outcome.hints)
 
     def _slots(self) -> asyncio.Semaphore:
         if self._in_flight is None:

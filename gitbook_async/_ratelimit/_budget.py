@@ -31,7 +31,7 @@ from typing import Any, Final
 
 import attrs
 
-from gitbook_async._headers import RateLimit, parse_retry_after
+from gitbook_async._headers import ServerHints
 
 __all__ = [
     "Budget",
@@ -89,26 +89,24 @@ class RateLimitFeedback:
 
     @classmethod
     def from_response(
-        cls,
-        status: int,
-        headers: Mapping[str, str],
-        now: float,
-        *,
-        rate_limit: RateLimit | None = None,
+        cls, status: int, headers: Mapping[str, str], now: float
     ) -> RateLimitFeedback:
         """Read a response's ``X-RateLimit-*`` and ``Retry-After`` headers (received at ``now``).
 
         The parsers are the client's own (finite, bounded; an implausible reset is unread).
-        ``rate_limit`` passes the ``X-RateLimit-*`` headers already read, to skip reading
-        them again.
         """
-        state = rate_limit if rate_limit is not None else RateLimit.from_headers(headers, now)
+        return cls.from_hints(status, ServerHints.from_headers(headers, now))
+
+    @classmethod
+    def from_hints(cls, status: int, hints: ServerHints) -> RateLimitFeedback:
+        """Take what a response's headers said from its ``ServerHints`` (read once)."""
+        state = hints.rate_limit
         return cls(
             status=status,
             limit=None if state is None else state.limit,
             remaining=None if state is None else state.remaining,
             reset=None if state is None else state.reset,
-            retry_after=parse_retry_after(headers.get("Retry-After"), now),
+            retry_after=hints.retry_after,
         )
 
 
