@@ -151,6 +151,11 @@ class Transport:
 
         Raises:
             GitBookError: the typed error ``decide()`` chose (docs/errors.md has the table).
+            RateLimitError: the rate budget allows this request only after more than
+                ``RetryPolicy.max_wait`` seconds (nothing was sent).
+            RateLimiterUnavailableError: the rate limiter's store cannot be reached.
+            ConfigurationError: the client is used from another event loop.
+            ClientClosedError: the client is closed.
 
         """
         self._get_session()  # fail fast when closed or on another loop, before any waiting

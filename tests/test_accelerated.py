@@ -633,7 +633,7 @@ def test_a_msgspec_reading_numbers_unlike_json_is_not_used(monkeypatch: pytest.M
     assert accelerated._Plans().get(IntegrationList) is None
 
 
-# --- structure_body: the entry point the pipeline calls ----------------------------------------
+# --- structure_body: bytes -> models in one call (benchmark 6 times it; walks use plan_of) ---
 
 
 def _strict(body: bytes) -> Any:
