@@ -16,7 +16,15 @@ import attrs
 
 from gitbook_async._errors import ResponseValidationError
 
-__all__ = ["BadBody", "decode_json", "error_message_of", "excerpt", "redact"]
+__all__ = [
+    "BadBody",
+    "decode_json",
+    "error_message_of",
+    "excerpt",
+    "read_json",
+    "redact",
+    "refuse_content_type",
+]
 
 REDACTED: Final = "[REDACTED]"
 """What replaces a secret in any text taken from a response."""
@@ -91,26 +99,43 @@ def decode_json(
 ) -> Any | BadBody:
     """Decode a successful response's JSON body strictly, or say why it is unusable.
 
-    Refused: a non-JSON content type, invalid UTF-8, JSON syntax errors (transient: a body
-    cut short), nesting deeper than the decoder's recursion limit, NaN and infinities
-    (also as overflowing literals like ``1e400``) and integers over Python's digit limit.
+    Refused: a non-JSON content type (``refuse_content_type``), and whatever ``read_json``
+    refuses. ``status`` and ``endpoint`` go into the ``BadBody``'s message.
     """
-    if content_type and "json" not in content_type:
-        return BadBody(
-            transient=False,
-            problem=f"{content_type!r} instead of JSON: {excerpt(body, 200)!r}",
-            status=status,
-            endpoint=endpoint,
-            advice="A proxy or captive portal may be in the way; check base_url.",
-        )
+    refused = refuse_content_type(body, content_type)
+    result = read_json(body) if refused is None else refused
+    if isinstance(result, BadBody):
+        return attrs.evolve(result, status=status, endpoint=endpoint)
+    return result
+
+
+def refuse_content_type(body: bytes, content_type: str) -> BadBody | None:
+    """Return the ``BadBody`` of a body whose content type is not JSON (None: it may be).
+
+    An absent content type is accepted: some proxies drop it.
+    """
+    if not content_type or "json" in content_type:
+        return None
+    return BadBody(
+        transient=False,
+        problem=f"{content_type!r} instead of JSON: {excerpt(body, 200)!r}",
+        advice="A proxy or captive portal may be in the way; check base_url.",
+    )
+
+
+def read_json(body: bytes) -> Any | BadBody:
+    """Decode a JSON body strictly (RFC 8259), or return the ``BadBody`` saying why not.
+
+    Refused: invalid UTF-8, JSON syntax errors (transient: a body cut short), nesting
+    deeper than the decoder's recursion limit, NaN and infinities (also as overflowing
+    literals like ``1e400``) and integers over Python's digit limit.
+    """
     try:
         return json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         return BadBody(
             transient=True,
             problem=f"not valid JSON ({exc})",
-            status=status,
-            endpoint=endpoint,
             advice="The response may have been cut off. Retrying usually helps.",
         )
     except _NotFiniteError as exc:
@@ -118,30 +143,16 @@ def decode_json(
             transient=False,
             problem=f"not JSON: the number {exc.args[0]!r} is not finite (RFC 8259 section 6)",
             path=_path_of_literal(body, exc.args[0]),
-            status=status,
-            endpoint=endpoint,
         )
     except UnicodeDecodeError as exc:
         return BadBody(
             transient=False,
             problem=f"not valid UTF-8 (byte {exc.object[exc.start]:#04x} at {exc.start})",
-            status=status,
-            endpoint=endpoint,
         )
     except ValueError as exc:  # int(): more digits than sys.get_int_max_str_digits()
-        return BadBody(
-            transient=False,
-            problem=f"not readable: {exc}".split(";", 1)[0],
-            status=status,
-            endpoint=endpoint,
-        )
+        return BadBody(transient=False, problem=f"not readable: {exc}".split(";", 1)[0])
     except RecursionError:
-        return BadBody(
-            transient=False,
-            problem="nested too deeply to read",
-            status=status,
-            endpoint=endpoint,
-        )
+        return BadBody(transient=False, problem="nested too deeply to read")
 
 
 def _path_of_literal(body: bytes, literal: str) -> str:

@@ -76,7 +76,7 @@ class AboveStatusLine(logging.Handler):
 
 @contextlib.contextmanager
 def sdk_warnings_to_terminal(status: StatusLine) -> Iterator[None]:
-    """Show the SDK's warnings (retries, rate-limit waits) only when stderr is a terminal.
+    """Show the SDK's INFO lines (retries, rate-limit waits) only when stderr is a terminal.
 
     On a pipe or file (or with ``--quiet``), stderr carries exactly one ``error:`` line on
     failure and nothing else; without this, logging's last-resort handler would print every
@@ -89,10 +89,15 @@ def sdk_warnings_to_terminal(status: StatusLine) -> Iterator[None]:
     if asked_for_log and not status.enabled:
         yield  # GITBOOK_LOG was set: its own stderr log stays, as the user asked
         return
-    level = min(logging.WARNING, logger.getEffectiveLevel()) if asked_for_log else logging.WARNING
+    # Retries and budget waits are INFO lines (normal operation): a person at a terminal
+    # sees them above the progress line; a pipe stays quiet.
+    level = min(logging.INFO, logger.getEffectiveLevel()) if asked_for_log else logging.INFO
     handler = AboveStatusLine(status, level) if status.enabled else logging.NullHandler()
     # On a terminal the status-aware handler replaces GITBOOK_LOG's, so no line is doubled.
     saved_handlers, saved_propagate = logger.handlers[:], logger.propagate
+    saved_level = logger.level
+    if status.enabled:
+        logger.setLevel(level)
     for other in saved_handlers:
         logger.removeHandler(other)
     logger.addHandler(handler)
@@ -104,3 +109,4 @@ def sdk_warnings_to_terminal(status: StatusLine) -> Iterator[None]:
         for other in saved_handlers:
             logger.addHandler(other)
         logger.propagate = saved_propagate
+        logger.setLevel(saved_level)

@@ -1,18 +1,23 @@
-"""``GitBookClient``: the token, the lifecycle, and the resources hanging off it."""
+"""``GitBookClient``: the token, the lifecycle, and the resources hanging off it.
+
+The client is the one owner of the lifecycle: its ``ClientState`` says whether a call may
+start, and the client that created the transport closes it. It is also the one place where
+a call's options meet the client's defaults (``options.over(defaults)``).
+"""
 
 from __future__ import annotations
 
-import copy
+import enum
 import os
+import ssl as ssl_module
 import unicodedata
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Final, TypeVar
 
 import aiohttp
 import attrs
 
 from gitbook_async._batch import SpaceResults, map_spaces
-from gitbook_async._calls import ClientCalls, Tokenless, no_token_error
 from gitbook_async._checks import check_int
 from gitbook_async._closing import AsyncClosing
 from gitbook_async._config import RetryPolicy
@@ -24,16 +29,27 @@ from gitbook_async._constants import (
     DEFAULT_TIMEOUT,
     TOKEN_ENV_VAR,
 )
-from gitbook_async._errors import ConfigurationError
+from gitbook_async._errors import ClientClosedError, ConfigurationError
+from gitbook_async._events import EventHook, check_event_hooks
 from gitbook_async._headers import RateLimit
 from gitbook_async._logging import configure_logging_from_env
+from gitbook_async._options import (
+    CallOptions,
+    Decoder,
+    Pairs,
+    Timeout,
+    check_deadline,
+    check_headers,
+    client_timeout,
+)
 from gitbook_async._ratelimit import LocalRateLimiter, RateLimiter, budget_key
-from gitbook_async._resources._options import CallOptions, JSONTransport, Timeout, client_timeout
 from gitbook_async._resources._spaces import SpacesResource
-from gitbook_async._transport import Transport, user_agent
+from gitbook_async._response import Response
+from gitbook_async._transport import ProxySetting, Transport, user_agent
 from gitbook_async._urls import normalize_base_url
+from gitbook_async._wire import OwnerMemo
 
-__all__ = ["GitBookClient"]
+__all__ = ["ClientState", "GitBookClient"]
 
 T = TypeVar("T")
 
@@ -42,6 +58,24 @@ _CONTROL_CATEGORIES: Final = frozenset({"Cc", "Zl", "Zp"})
 
 # $GITBOOK_LOG is read once, when gitbook_async is imported (like openai's $OPENAI_LOG).
 configure_logging_from_env()
+
+
+class ClientState(enum.Enum):
+    """Where a ``GitBookClient`` is in its life: open until ``aclose()``, then closed."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@attrs.frozen(kw_only=True)
+class _Pool:
+    """What a client and the clients made from it by ``with_options()`` share."""
+
+    transport: Transport
+    token: str | None
+    base_url: str
+    max_concurrency: int
+    owners: OwnerMemo
 
 
 class GitBookClient(AsyncClosing):
@@ -75,7 +109,7 @@ class GitBookClient(AsyncClosing):
             ``allow_insecure_http=True``.
         session: An aiohttp session to borrow instead of creating one; it is never closed by
             this client.
-        timeout: Seconds for each request (total), or an ``aiohttp.ClientTimeout``.
+        timeout: Seconds for each attempt (total), or an ``aiohttp.ClientTimeout``.
         user_agent: Your product token, appended to ``gitbook-async/<version> ...``.
         retry: How transient failures are retried (default ``RetryPolicy()``: 3 retries,
             0.5 s doubling backoff capped at 8 s, server-named waits up to 60 s).
@@ -87,11 +121,28 @@ class GitBookClient(AsyncClosing):
             ``LocalRateLimiter`` of this client's own; pass one shared instance to several
             clients, or ``gitbook_async.redis.RedisRateLimiter`` to share the budget among
             processes and machines. The client never closes it.
+        trust_env: Honour ``$HTTP_PROXY``, ``$HTTPS_PROXY``, ``$ALL_PROXY`` and
+            ``$NO_PROXY`` (and ``.netrc`` credentials for the proxy), read once, here; False
+            ignores them. The default, like requests and httpx.
+        proxy: Send every request through this proxy, e.g. ``"http://user:pass@host:3128"``
+            (wins over the environment). Its credentials never appear in logs or errors.
+        ssl: An ``ssl.SSLContext`` for the TLS connection (a custom CA bundle, a client
+            certificate); None keeps the default verification.
+        trace_configs: ``aiohttp.TraceConfig`` objects for the session the client creates
+            (not with ``session=``: add them to your own session).
+        default_headers: Headers added to every request (not ``Authorization``, ``Host`` or
+            ``Proxy-Authorization``; no CR/LF).
+        event_hooks: ``{"request": [...], "response": [...], "retry": [...]}``: sync or async
+            callables receiving a ``RequestEvent``, ``ResponseEvent`` or ``RetryEvent``. A
+            hook that raises fails the call with its exception.
+        deadline: Default seconds bounding each call as a whole (every attempt, backoff and
+            rate-budget wait); None: no bound beyond ``timeout`` per attempt.
 
     Raises:
         ConfigurationError: ``base_url`` is unusable or unsafe, or the token holds a
             control character (a line break, NUL, ...), which could forge headers.
-        InvalidArgumentError: ``timeout`` is not a positive number or a ``ClientTimeout``.
+        InvalidArgumentError: ``timeout`` or ``deadline`` is not a positive number (or
+            ``timeout`` a ``ClientTimeout``).
 
     """
 
@@ -108,35 +159,94 @@ class GitBookClient(AsyncClosing):
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         allow_insecure_http: bool = False,
         rate_limiter: RateLimiter | None = None,
+        trust_env: bool = True,
+        proxy: str | None = None,
+        ssl: ssl_module.SSLContext | None = None,
+        trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        event_hooks: Mapping[str, Iterable[EventHook]] | None = None,
+        deadline: float | None = None,
     ) -> None:
-        self._token = _read_token(token)
+        token = _read_token(token)
         check_int("max_response_bytes", max_response_bytes, minimum=1, error=ConfigurationError)
         check_int("max_concurrency", max_concurrency, minimum=1, error=ConfigurationError)
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ConfigurationError(f"retry must be a RetryPolicy, got {retry!r}")
         if base_url is None:
             base_url = os.environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL
-        self._base_url = normalize_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        base_url = normalize_base_url(base_url, allow_insecure_http=allow_insecure_http)
         headers = {"Accept": "application/json", "User-Agent": _user_agent_or_error(user_agent)}
-        if self._token is not None:
-            headers["Authorization"] = f"Bearer {self._token}"
-        self._transport = Transport(
-            base_url=self._base_url,
-            headers=headers,
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        proxy_setting = ProxySetting.resolve(proxy, trust_env=trust_env, base_url=base_url)
+        retry = retry if retry is not None else RetryPolicy()
+        defaults = CallOptions(
             timeout=client_timeout(timeout),
+            max_retries=retry.max_retries,
+            deadline=None if deadline is None else check_deadline(deadline),
+            headers=check_headers(
+                default_headers, name="default_headers", error=ConfigurationError
+            ),
+        )
+        transport = Transport(
+            base_url=base_url,
+            headers=headers,
+            secrets=(token or "", *(() if proxy_setting is None else proxy_setting.secrets())),
             max_response_bytes=max_response_bytes,
             session=session,
             max_concurrency=max_concurrency,
-            retry=retry if retry is not None else RetryPolicy(),
+            retry=retry,
             rate_limiter=_rate_limiter_or_error(rate_limiter),
-            budget_key=budget_key(self._base_url, self._token or ""),
+            budget_key=budget_key(base_url, token or ""),
+            proxy=proxy_setting,
+            ssl=_ssl_or_error(ssl),
+            trace_configs=_trace_configs_or_error(trace_configs, session),
+            hooks=check_event_hooks(event_hooks),
         )
-        self._max_concurrency = max_concurrency
-        sender: JSONTransport = self._transport if self._token is not None else Tokenless()
-        self._calls = ClientCalls(sender, self._transport, CallOptions(), derived=False)
+        pool = _Pool(
+            transport=transport,
+            token=token,
+            base_url=base_url,
+            max_concurrency=max_concurrency,
+            owners=OwnerMemo(),
+        )
+        self._start(pool, defaults, overrides=CallOptions(), parent=None)
+
+    def _start(
+        self,
+        pool: _Pool,
+        defaults: CallOptions,
+        *,
+        overrides: CallOptions,
+        parent: GitBookClient | None,
+    ) -> None:
+        """Set up a client on ``pool`` (both constructors end here)."""
+        self._pool = pool
+        self._defaults = defaults
+        self._overrides = overrides  # what with_options() changed, for the repr
+        self._parent = parent  # the client owning the pool (None: this one)
+        self._state = ClientState.OPEN
         self._spaces = SpacesResource(
-            self._calls, max_concurrency=max_concurrency, base_url=self._base_url
+            self._send,
+            max_concurrency=pool.max_concurrency,
+            base_url=pool.base_url,
+            secrets=pool.transport.secrets,
+            owners=pool.owners,
         )
+
+    @classmethod
+    def _derived(
+        cls, parent: GitBookClient, defaults: CallOptions, overrides: CallOptions
+    ) -> GitBookClient:
+        """Return a client on ``parent``'s pool with other defaults (``with_options()``).
+
+        Its parent is the client that owns the pool, whichever client it was made from: a
+        derived client closes on its own, and with the pool's owner.
+        """
+        owner = parent._parent or parent
+        client = cls.__new__(cls)
+        client._start(parent._pool, defaults, overrides=overrides, parent=owner)
+        return client
 
     @property
     def spaces(self) -> SpacesResource:
@@ -145,42 +255,60 @@ class GitBookClient(AsyncClosing):
 
     @property
     def rate_limit(self) -> RateLimit | None:
-        """The rate-limit state of the last response that reported one (None before)."""
-        return self._transport.rate_limit
+        """The rate-limit state of the last response that reported one, from any task.
+
+        For the state one call saw, read ``response.rate_limit`` of
+        ``client.spaces.with_raw_response.<method>()`` or ``page.response.rate_limit``.
+        """
+        return self._pool.transport.rate_limit
 
     @property
     def retry(self) -> RetryPolicy:
         """The client's retry policy (with a ``with_options(max_retries=...)`` override)."""
-        max_retries = self._calls.defaults.max_retries
-        if max_retries is None:
-            return self._transport.retry
-        return attrs.evolve(self._transport.retry, max_retries=max_retries)
+        retry = self._pool.transport.retry
+        max_retries = self._defaults.max_retries
+        if max_retries is None or max_retries == retry.max_retries:
+            return retry
+        return attrs.evolve(retry, max_retries=max_retries)
 
     @property
     def base_url(self) -> str:
         """The API origin requests go to (without ``/v1``)."""
-        return self._base_url
+        return self._pool.base_url
+
+    @property
+    def state(self) -> ClientState:
+        """``ClientState.CLOSED`` once this client, or the one owning its pool, is closed."""
+        if self._parent is not None and self._parent._state is ClientState.CLOSED:
+            return ClientState.CLOSED
+        return self._state
 
     @property
     def closed(self) -> bool:
         """Whether ``aclose()`` has been called (on this client, or on the one it derives from)."""
-        return self._calls.closed
+        return self.state is ClientState.CLOSED
 
     def with_options(
-        self, *, timeout: Timeout = None, max_retries: int | None = None
+        self,
+        *,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> GitBookClient:
         """Return a client with other defaults that shares this one's pool and rate budget.
 
         The new client sends through this client's connection pool, in-flight limit and rate
-        limiter (so both stay inside one budget), with ``timeout`` and ``max_retries`` as its
-        defaults; None keeps this client's value, and a call's own ``timeout=`` or
-        ``max_retries=`` still wins. Like openai's ``with_options``; it is cheap, so derive
-        one per job, per request handler or inline.
+        limiter (so both stay inside one budget), with ``timeout``, ``max_retries`` and
+        ``deadline`` as its defaults and ``default_headers`` added to this client's; None
+        keeps this client's value, and a call's own options still win. Like openai's
+        ``with_options``; it is cheap, so derive one per job, per request handler or inline.
 
         What defines the pool and the budget cannot be overridden: ``token``, ``base_url``,
-        ``session``, ``max_concurrency``, ``allow_insecure_http``, ``rate_limiter`` (and
-        ``user_agent``, ``max_response_bytes`` and the retry backoff, fixed by the pool's
-        transport). Create another ``GitBookClient`` for those; it gets a pool of its own.
+        ``session``, ``max_concurrency``, ``allow_insecure_http``, ``rate_limiter``, the
+        proxy and TLS settings, ``trace_configs``, ``event_hooks`` (and ``user_agent``,
+        ``max_response_bytes`` and the retry backoff). Create another ``GitBookClient`` for
+        those; it gets a pool of its own.
 
         Lifecycle: closing this client closes the pool, and every client derived from it then
         raises ``ClientClosedError``. Closing a derived client (``aclose()`` or leaving
@@ -207,22 +335,21 @@ class GitBookClient(AsyncClosing):
         Raises:
             ClientClosedError: this client is closed.
             InvalidArgumentError: ``timeout`` is not a positive number or an
-                ``aiohttp.ClientTimeout``, or ``max_retries`` is not an int >= 0.
+                ``aiohttp.ClientTimeout``, ``max_retries`` is not an int >= 0, or
+                ``deadline`` is not a positive number.
+            ConfigurationError: a default header is refused (see ``GitBookClient``).
 
         """
-        self._calls.check_open()
-        changes = CallOptions(timeout, max_retries)
-        current = self._calls.defaults
-        defaults = CallOptions(
-            current.timeout if changes.timeout is None else changes.timeout,
-            current.max_retries if changes.max_retries is None else changes.max_retries,
+        self._check_open()
+        changes = attrs.evolve(
+            CallOptions.of(timeout=timeout, max_retries=max_retries, deadline=deadline),
+            headers=check_headers(
+                default_headers, name="default_headers", error=ConfigurationError
+            ),
         )
-        derived = copy.copy(self)  # shares the transport: the pool, the slots, the limiter
-        derived._calls = ClientCalls(self._calls.sender, self._transport, defaults, derived=True)
-        derived._spaces = SpacesResource(
-            derived._calls, max_concurrency=self._max_concurrency, base_url=self._base_url
+        return GitBookClient._derived(
+            self, changes.over(self._defaults), changes.over(self._overrides)
         )
-        return derived
 
     def map_spaces(
         self,
@@ -257,7 +384,10 @@ class GitBookClient(AsyncClosing):
             ```
         """
         return map_spaces(
-            space_ids, operation, concurrency=concurrency, default_concurrency=self._max_concurrency
+            space_ids,
+            operation,
+            concurrency=concurrency,
+            default_concurrency=self._pool.max_concurrency,
         )
 
     async def aclose(self) -> None:
@@ -266,25 +396,68 @@ class GitBookClient(AsyncClosing):
         A client made by ``with_options()`` closes only itself: the pool stays open for the
         client it derives from. Idempotent; calls made afterwards raise ``ClientClosedError``.
         """
-        if self._calls.derived:
-            self._calls.closed_here = True
-        else:
-            await self._transport.aclose()
+        if self._state is ClientState.CLOSED:
+            return
+        self._state = ClientState.CLOSED
+        if self._parent is None:
+            await self._pool.transport.aclose()
 
     async def __aenter__(self) -> GitBookClient:
-        self._calls.check_open()
-        if self._token is None:
+        self._check_open()
+        if self._pool.token is None:
             raise no_token_error()
-        self._transport.ensure_open()
+        self._pool.transport.session()
         return self
 
     def __repr__(self) -> str:
-        token = "set" if self._token else "missing"
-        state = "closed" if self.closed else "open"
-        text = f"<GitBookClient base_url={self._base_url!r} token={token} {state}"
-        if self._calls.derived:
-            text += f" with_options({self._calls.defaults_text()})"
+        token = "set" if self._pool.token else "missing"
+        text = f"<GitBookClient base_url={self._pool.base_url!r} token={token} {self.state.value}"
+        if self._parent is not None:
+            text += f" with_options({self._overrides.describe()})"
         return text + ">"
+
+    def _check_open(self) -> None:
+        """Raise ``ClientClosedError`` if this client, or one it was made from, is closed."""
+        if self._state is ClientState.CLOSED:
+            if self._parent is None:
+                raise ClientClosedError(
+                    "this GitBookClient is closed; create a new one (or keep it open for the "
+                    "lifetime of your app)"
+                )
+            raise ClientClosedError(
+                "this GitBookClient (made by with_options()) is closed; call with_options() "
+                "again on the client it came from"
+            )
+        if self._parent is not None and self._parent._state is ClientState.CLOSED:
+            raise ClientClosedError(
+                "the GitBookClient this one was made from (with_options()) is closed, and with "
+                "it the connection pool they share; keep that client open while derived "
+                "clients are in use"
+            )
+
+    async def _send(
+        self,
+        path: str,
+        params: Pairs,
+        *,
+        endpoint: str,
+        options: CallOptions,
+        decode: Decoder[T],
+    ) -> Response[T]:
+        """Send one call of a resource: the lifecycle check, the token, the defaults."""
+        self._check_open()
+        if self._pool.token is None:
+            raise no_token_error()
+        return await self._pool.transport.request(
+            path, params, endpoint=endpoint, options=options.over(self._defaults), decode=decode
+        )
+
+
+def no_token_error() -> ConfigurationError:
+    """Return the error of a call made while no token is configured (nothing is sent)."""
+    return ConfigurationError(
+        f"no GitBook API token: pass GitBookClient(token=...) or set ${TOKEN_ENV_VAR}"
+    )
 
 
 def _read_token(token: object) -> str | None:
@@ -327,3 +500,30 @@ def _rate_limiter_or_error(limiter: object) -> RateLimiter:
             f"record), such as LocalRateLimiter() or RedisRateLimiter; got {type(limiter).__name__}"
         )
     return limiter
+
+
+def _ssl_or_error(context: object) -> ssl_module.SSLContext | bool:
+    if context is None:
+        return True
+    if not isinstance(context, ssl_module.SSLContext):
+        raise ConfigurationError(
+            "ssl must be an ssl.SSLContext (e.g. ssl.create_default_context(cafile=...)), "
+            f"got {type(context).__name__}"
+        )
+    return context
+
+
+def _trace_configs_or_error(
+    configs: Sequence[aiohttp.TraceConfig] | None, session: aiohttp.ClientSession | None
+) -> tuple[aiohttp.TraceConfig, ...]:
+    if configs is None:
+        return ()
+    listed = tuple(configs)
+    if not all(isinstance(config, aiohttp.TraceConfig) for config in listed):
+        raise ConfigurationError("trace_configs must be aiohttp.TraceConfig objects")
+    if listed and session is not None:
+        raise ConfigurationError(
+            "trace_configs apply to the session the client creates; with session=, pass "
+            "them to your own aiohttp.ClientSession(trace_configs=...)"
+        )
+    return listed

@@ -16,13 +16,12 @@ import sys
 from collections.abc import Mapping
 from typing import Final
 
+from gitbook_async._constants import LOGGER_NAME
+
 __all__ = ["LOG_ENV_VAR", "LOGGER_NAME", "configure_logging_from_env"]
 
 LOG_ENV_VAR: Final = "GITBOOK_LOG"
 """The environment variable naming the SDK's log level."""
-
-LOGGER_NAME: Final = "gitbook_async"
-"""The stdlib logger every part of the SDK logs to."""
 
 LOG_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 """How a record looks on stderr."""

@@ -10,11 +10,18 @@ from __future__ import annotations
 import enum
 import random
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 import attrs
 
-from gitbook_async._body import BadBody, decode_json, error_message_of, excerpt, redact
+from gitbook_async._body import (
+    BadBody,
+    error_message_of,
+    excerpt,
+    read_json,
+    redact,
+    refuse_content_type,
+)
 from gitbook_async._config import RetryPolicy
 from gitbook_async._constants import ERROR_BODY_CHARS, RETRY_STATUSES
 from gitbook_async._errors import (
@@ -25,6 +32,7 @@ from gitbook_async._errors import (
     Headers,
     RateLimitError,
     ResponseTooLargeError,
+    ResponseValidationError,
     error_class_for_status,
 )
 from gitbook_async._headers import ServerHints
@@ -40,9 +48,12 @@ __all__ = [
     "RawResponse",
     "Retry",
     "decide",
+    "redact_validation_error",
     "status_error",
 ]
 
+
+T = TypeVar("T")
 
 # --- outcomes -----------------------------------------------------------------------------
 
@@ -57,6 +68,7 @@ class RawResponse:
     headers: Headers
     body: bytes
     hints: ServerHints
+    elapsed: float = 0.0
 
     @classmethod
     def build(
@@ -108,6 +120,12 @@ _ADVICE: Final[Mapping[FailureKind, str]] = {
 }
 
 
+_PROXY_ADVICE: Final = (
+    "Check that the proxy is reachable and accepts this request (proxy=, trust_env= and "
+    "$HTTP_PROXY, $HTTPS_PROXY, $NO_PROXY say which proxy is used)."
+)
+
+
 @attrs.frozen(kw_only=True)
 class Failure:
     """A request that got no complete response.
@@ -117,6 +135,7 @@ class Failure:
         detail: What the library said, e.g. ``"Connection refused"`` (never with headers).
         url: The URL requested.
         method: The HTTP method.
+        proxy: The proxy the request went through (without credentials), or "".
 
     """
 
@@ -124,6 +143,7 @@ class Failure:
     detail: str
     url: str
     method: str = "GET"
+    proxy: str = ""
 
     def error(self, secrets: tuple[str, ...] = ()) -> APIConnectionError:
         """Build the typed error for this failure, the token redacted from every text in it."""
@@ -131,9 +151,12 @@ class Failure:
             FailureKind.TIMEOUT: APITimeoutError,
             FailureKind.TOO_LARGE: ResponseTooLargeError,
         }.get(self.kind, APIConnectionError)
-        message = (
-            f"{self.method} {self.url}: {self.kind.value} ({self.detail}). {_ADVICE[self.kind]}"
-        )
+        if self.proxy:
+            where = f" through the proxy {self.proxy}"
+            advice = _PROXY_ADVICE
+        else:
+            where, advice = "", _ADVICE[self.kind]
+        message = f"{self.method} {self.url}: {self.kind.value}{where} ({self.detail}). {advice}"
         url = redact(self.url, secrets)
         return cls(redact(message, secrets), method=self.method, url=url)
 
@@ -145,10 +168,10 @@ Outcome = RawResponse | Failure
 
 
 @attrs.frozen
-class Done:
-    """Success: ``value`` is the decoded JSON body."""
+class Done(Generic[T]):
+    """Success: ``value`` is what the call's decoder made of the body."""
 
-    value: Any
+    value: T
 
 
 @attrs.frozen
@@ -166,7 +189,7 @@ class Raise:
     error: GitBookError
 
 
-Decision = Done | Retry | Raise
+Decision = Done[T] | Retry | Raise
 
 
 def decide(
@@ -175,13 +198,17 @@ def decide(
     policy: RetryPolicy,
     *,
     endpoint: str,
+    decode: Callable[[bytes], T | BadBody] = read_json,
     secrets: tuple[str, ...] = (),
     rng: Callable[[], float] = random.random,
-) -> Decision:
+) -> Decision[T]:
     """Decide what follows attempt number ``attempt`` (1-based) that ended in ``outcome``.
 
-    Retried while ``attempt <= policy.max_retries``: transient failures, a 2xx body that is
-    not valid JSON, and ``RETRY_STATUSES``, after the server-named wait (at most
+    A 2xx body with a JSON (or no) content type goes to ``decode`` (strict JSON by
+    default): what it returns is the call's value; a ``BadBody`` or a
+    ``ResponseValidationError`` it raises is the call's error (token redacted).
+    Retried while ``attempt <= policy.max_retries``: transient failures, a 2xx body cut
+    short (invalid JSON), and ``RETRY_STATUSES``, after the server-named wait (at most
     ``policy.max_wait``) or else the jittered backoff drawn with ``rng``. A 429 that names a
     wait longer than ``policy.max_wait`` raises ``RateLimitError`` at once.
     """
@@ -191,17 +218,20 @@ def decide(
             return Retry(policy.backoff(attempt, rng=rng), outcome.kind.value)
         return Raise(outcome.error(secrets))
     if 200 <= outcome.status < 300:
-        body = decode_json(
-            outcome.body,
-            content_type=outcome.content_type,
-            status=outcome.status,
-            endpoint=endpoint,
-        )
-        if not isinstance(body, BadBody):
-            return Done(body)
+        refused = refuse_content_type(outcome.body, outcome.content_type)
+        if refused is None:
+            try:
+                decoded = decode(outcome.body)
+            except ResponseValidationError as error:
+                return Raise(redact_validation_error(error, secrets))
+            if not isinstance(decoded, BadBody):
+                return Done(decoded)
+            refused = decoded
+        body = refused
         if body.transient and retries_left:
             return Retry(policy.backoff(attempt, rng=rng), "invalid JSON")
-        return Raise(body.error(secrets))
+        bad = attrs.evolve(body, status=outcome.status, endpoint=endpoint)
+        return Raise(bad.error(secrets))
     wait = outcome.hints.wait
     if outcome.status in RETRY_STATUSES:
         too_long = wait is not None and wait > policy.max_wait
@@ -209,6 +239,17 @@ def decide(
             delay = policy.backoff(attempt, rng=rng) if wait is None else min(wait, policy.max_wait)
             return Retry(delay, f"HTTP {outcome.status}")
     return Raise(status_error(outcome, secrets))
+
+
+def redact_validation_error(
+    error: ResponseValidationError, secrets: tuple[str, ...]
+) -> ResponseValidationError:
+    """Return ``error`` with every secret redacted from its texts (itself when none shows)."""
+    message = redact(str(error), secrets)
+    errors = tuple((redact(p, secrets), redact(q, secrets)) for p, q in error.errors)
+    if message == str(error) and errors == error.errors:
+        return error
+    return ResponseValidationError(message, endpoint=error.endpoint, errors=errors)
 
 
 def status_error(response: RawResponse, secrets: tuple[str, ...] = ()) -> APIStatusError:

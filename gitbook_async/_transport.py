@@ -1,8 +1,12 @@
-"""The only aiohttp user: session ownership, one HTTP exchange, a capped read, the retry loop.
+"""The only aiohttp user: the session, one HTTP exchange, a capped read, the retry loop.
 
-Each attempt becomes an outcome (``RawResponse`` or ``Failure``) and ``_sansio.decide()``
-says what follows. aiohttp's exceptions are mapped to a ``FailureKind`` here and never
-raised: their ``request_info`` repr includes the Authorization header.
+Each attempt becomes an outcome (``RawResponse`` or ``Failure``) and ``_sansio.decide()``,
+given the call's decoder, says what follows: the decoded value, a retry or an error.
+aiohttp's exceptions are mapped to a ``FailureKind`` here and never raised: their
+``request_info`` repr includes the Authorization header.
+
+The transport holds no lifecycle state of its own: the ``GitBookClient`` that owns it
+decides whether a call may start, and closes the session through ``aclose()``.
 """
 
 from __future__ import annotations
@@ -10,20 +14,32 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import ssl as ssl_module
 import time
-from collections.abc import Callable, Mapping
-from typing import Any, Final
+from collections.abc import Iterable, Mapping
+from typing import Final, TypeVar
 
 import aiohttp
 import attrs
 from yarl import URL
 
 from gitbook_async import _urls
+from gitbook_async._body import BadBody, redact
 from gitbook_async._config import RetryPolicy
-from gitbook_async._constants import MAX_REDIRECTS, READ_CHUNK_BYTES
-from gitbook_async._errors import ClientClosedError, ConfigurationError, Headers
+from gitbook_async._constants import LOGGER_NAME, MAX_REDIRECTS, READ_CHUNK_BYTES
+from gitbook_async._errors import (
+    APITimeoutError,
+    ClientClosedError,
+    ConfigurationError,
+    GitBookError,
+    Headers,
+    RateLimitError,
+)
+from gitbook_async._events import EventHooks, RequestEvent, ResponseEvent, RetryEvent, emit
 from gitbook_async._headers import RateLimit
+from gitbook_async._options import CallOptions, Decoder, Pairs
 from gitbook_async._ratelimit import RateLimiter, RateLimitFeedback, spend
+from gitbook_async._response import Response, ResponseMetadata
 from gitbook_async._sansio import (
     Done,
     Failure,
@@ -31,15 +47,22 @@ from gitbook_async._sansio import (
     Outcome,
     Raise,
     RawResponse,
+    Retry,
     decide,
+    status_error,
 )
 from gitbook_async._urls import redirect_refusal, same_origin
 
-__all__ = ["Transport", "user_agent"]
+__all__ = ["ProxySetting", "Transport", "user_agent"]
 
-logger = logging.getLogger("gitbook_async")
+logger = logging.getLogger(LOGGER_NAME)
+
+T = TypeVar("T")
 
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+
+SSLSetting = ssl_module.SSLContext | bool
+"""What aiohttp's ``ssl=`` takes here: a context, or True for the default checks."""
 
 
 def user_agent(extra: str | None = None) -> str:
@@ -47,54 +70,126 @@ def user_agent(extra: str | None = None) -> str:
     return _urls.user_agent(extra, http_library=f"aiohttp {aiohttp.__version__}")
 
 
+@attrs.frozen(kw_only=True, repr=False)
+class ProxySetting:
+    """The proxy every request of a client goes through, resolved once.
+
+    Attributes:
+        url: The proxy URL without credentials.
+        auth: The proxy's Basic credentials, or None.
+        source: Where it came from, for messages (``"proxy="`` or ``"$HTTPS_PROXY"``).
+
+    """
+
+    url: URL
+    auth: aiohttp.BasicAuth | None
+    source: str
+
+    @classmethod
+    def resolve(cls, proxy: str | None, *, trust_env: bool, base_url: str) -> ProxySetting | None:
+        """Return the proxy for ``base_url``: ``proxy`` if given, else the environment's.
+
+        With ``trust_env``, ``$HTTP_PROXY``/``$HTTPS_PROXY`` (and ``$ALL_PROXY``, ``.netrc``
+        credentials for the proxy) apply unless ``$NO_PROXY`` names the host, as aiohttp
+        reads them; the environment is read once, here.
+
+        Raises:
+            ConfigurationError: ``proxy`` is not an http(s) URL with a host.
+
+        """
+        if proxy is not None:
+            if not isinstance(proxy, str):
+                raise ConfigurationError("proxy must be a URL string such as http://host:3128")
+            try:
+                parsed = URL(proxy)
+            except (ValueError, TypeError):
+                raise ConfigurationError("proxy is not a valid URL") from None
+            if parsed.scheme not in ("http", "https") or not parsed.host:
+                raise ConfigurationError(
+                    "proxy must be an http:// or https:// URL with a host, such as "
+                    "http://proxy.example:3128 (credentials as http://user:pass@host:port)"
+                )
+            auth = None
+            if parsed.user is not None:
+                auth = aiohttp.BasicAuth(parsed.user, parsed.password or "")
+            return cls(url=parsed.with_user(None), auth=auth, source="proxy=")
+        if not trust_env:
+            return None
+        target = URL(base_url)
+        try:
+            url, auth = aiohttp.helpers.get_env_proxy_for_url(target)
+        except LookupError:
+            return None
+        return cls(url=url.with_user(None), auth=auth, source=f"${target.scheme.upper()}_PROXY")
+
+    def secrets(self) -> tuple[str, ...]:
+        """Return the proxy's credentials, to redact from every text the client shows."""
+        if self.auth is None:
+            return ()
+        return tuple(s for s in (self.auth.password, self.auth.encode().split(" ", 1)[1]) if s)
+
+    def __str__(self) -> str:
+        return f"{self.url} (from {self.source})"
+
+    def __repr__(self) -> str:
+        return f"<ProxySetting {self}>"
+
+
 class Transport:
-    """Sends GET requests to one API origin with one (owned or borrowed) aiohttp session."""
+    """Sends GET requests to one API origin with one (owned or borrowed) aiohttp session.
+
+    Clients made by ``GitBookClient.with_options()`` share it: one pool, one in-flight
+    limit, one rate budget.
+    """
 
     def __init__(
         self,
         *,
         base_url: str,
         headers: Mapping[str, str],
-        timeout: aiohttp.ClientTimeout,
+        secrets: Iterable[str],
         max_response_bytes: int,
         session: aiohttp.ClientSession | None,
         max_concurrency: int,
         retry: RetryPolicy,
         rate_limiter: RateLimiter,
         budget_key: str,
+        proxy: ProxySetting | None = None,
+        ssl: SSLSetting = True,
+        trace_configs: tuple[aiohttp.TraceConfig, ...] = (),
+        hooks: EventHooks | None = None,
     ) -> None:
         self.base_url = base_url
         self._headers = dict(headers)
-        credentials = self._headers.get("Authorization", "").split(" ", 1)[-1]
-        self._secrets = (credentials,) if credentials else ()
-        self.timeout = timeout
+        self._secrets = tuple(s for s in secrets if s)
         self.max_response_bytes = max_response_bytes
         self.retry = retry
         self.rate_limit: RateLimit | None = None
         self._rate_limiter = rate_limiter
-        self._budget_key = budget_key  # a hash of the origin and the token (issue 11)
+        self._budget_key = budget_key  # a hash of the origin and the token
         self._session = session
         self._owns_session = session is None
         self._max_concurrency = max_concurrency
         self._in_flight: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._closed = False
+        self.proxy = proxy
+        self._ssl = ssl
+        self._trace_configs = trace_configs
+        self._hooks = hooks or EventHooks()
 
     @property
-    def closed(self) -> bool:
-        """Whether ``aclose()`` was called."""
-        return self._closed
+    def secrets(self) -> tuple[str, ...]:
+        """Texts redacted from everything the client shows: the token, proxy credentials."""
+        return self._secrets
 
-    def check_open(self) -> None:
-        """Raise ``ClientClosedError`` once ``aclose()`` was called (the one closed check)."""
-        if self._closed:
-            raise ClientClosedError(
-                "this GitBookClient is closed; create a new one (or keep it open for the "
-                "lifetime of your app)"
-            )
+    def session(self) -> aiohttp.ClientSession:
+        """Return the session, creating the owned one inside the running loop on first use.
 
-    def _get_session(self) -> aiohttp.ClientSession:
-        self.check_open()
+        Raises:
+            ConfigurationError: used from another event loop than the first call's.
+            ClientClosedError: the borrowed session is closed.
+
+        """
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = loop
@@ -110,7 +205,9 @@ class Transport:
                 limit=self._max_concurrency, limit_per_host=self._max_concurrency
             )
             self._session = aiohttp.ClientSession(
-                connector=connector, timeout=self.timeout, raise_for_status=False
+                connector=connector,
+                raise_for_status=False,
+                trace_configs=list(self._trace_configs) or None,
             )
         elif self._session.closed:
             raise ClientClosedError(
@@ -119,84 +216,96 @@ class Transport:
             )
         return self._session
 
-    def ensure_open(self) -> None:
-        """Create the owned session now (inside the running loop) if it does not exist yet."""
-        self._get_session()
-
     async def aclose(self) -> None:
         """Close the owned session (a borrowed one stays open); idempotent."""
-        if self._closed:
-            return
-        self._closed = True
         session, self._session = self._session, None
         if session is not None and self._owns_session:
             await session.close()
 
-    async def get_json(
+    async def request(
         self,
         path: str,
-        params: Mapping[str, str],
+        params: Pairs,
         *,
         endpoint: str,
-        timeout: aiohttp.ClientTimeout | None = None,
-        max_retries: int | None = None,
-        fast_decode: Callable[[bytes], Any] | None = None,
-    ) -> Any:
-        """GET ``path`` and return its decoded JSON, retrying what ``decide()`` calls transient.
+        options: CallOptions,
+        decode: Decoder[T],
+    ) -> Response[T]:
+        """GET ``path`` and return what ``decode`` made of its body, with the metadata.
 
-        Holds one of the ``max_concurrency`` in-flight slots per attempt (not while waiting).
-        ``fast_decode`` (issue 12) is offered the raw body of a 2xx JSON response first: what
-        it returns (not None) is returned as it is; None means it refuses the body, which is
-        then decided exactly as without it (strict decoding, a retry for a cut-short body).
+        ``options`` are the call's merged options (every field set but ``deadline``).
+        Retries what ``decide()`` calls transient; holds one of the ``max_concurrency``
+        in-flight slots per attempt (not while waiting).
 
         Raises:
             GitBookError: the typed error ``decide()`` chose (docs/errors.md has the table).
+            APITimeoutError: the call's ``deadline`` passed (naming the attempts made).
             RateLimitError: the rate budget allows this request only after more than
                 ``RetryPolicy.max_wait`` seconds (nothing was sent).
             RateLimiterUnavailableError: the rate limiter's store cannot be reached.
             ConfigurationError: the client is used from another event loop.
-            ClientClosedError: the client is closed.
 
         """
-        self._get_session()  # fail fast when closed or on another loop, before any waiting
-        policy = (
-            self.retry if max_retries is None else attrs.evolve(self.retry, max_retries=max_retries)
-        )
-        attempt = 0
+        self.session()  # fail fast on another loop, before any waiting
+        call = _Call(self, path, params, options)
         while True:
-            attempt += 1
-            outcome = await spend(
-                self._rate_limiter,
-                self._budget_key,
-                functools.partial(self.send, path, params, timeout=timeout, attempt=attempt),
-                slots=self._slots(),
-                max_wait=policy.max_wait,
-                feedback=self._after_response,
-                url=self.base_url + path,
+            attempt = call.next_attempt()
+            try:
+                outcome = await spend(
+                    self._rate_limiter,
+                    self._budget_key,
+                    functools.partial(self._attempt, call, attempt),
+                    slots=self._slots(),
+                    max_wait=call.max_wait(),
+                    feedback=self._after_response,
+                    url=call.shown_url,
+                )
+            except RateLimitError as error:
+                raise call.budget_error(error) from None
+            decision = decide(
+                outcome,
+                attempt,
+                call.policy,
+                endpoint=endpoint,
+                decode=decode,
+                secrets=self._secrets,
             )
-            if fast_decode is not None and isinstance(outcome, RawResponse) and _json_body(outcome):
-                value = fast_decode(outcome.body)
-                if value is not None:
-                    return value
-            decision = decide(outcome, attempt, policy, endpoint=endpoint, secrets=self._secrets)
             if isinstance(decision, Done):
-                return decision.value
+                assert isinstance(outcome, RawResponse)
+                return Response(value=decision.value, metadata=call.metadata(outcome))
             if isinstance(decision, Raise):
                 raise decision.error
-            logger.warning(
-                "GET %s failed (%s); retry %d of %d in %.2f s",
-                path,
-                decision.reason,
-                attempt,
-                policy.max_retries,
-                decision.delay,
+            await self._wait_to_retry(call, attempt, decision, outcome)
+
+    async def _wait_to_retry(
+        self, call: _Call, attempt: int, decision: Retry, outcome: Outcome
+    ) -> None:
+        """Log, tell the retry hooks, and sleep before the next attempt of ``call``."""
+        call.check_deadline(decision.delay, decision.reason)
+        if self._hooks.retry:
+            error = _error_of(outcome, self._secrets)
+            event = RetryEvent(
+                url=call.shown_url,
+                attempt=attempt,
+                delay=decision.delay,
+                reason=decision.reason,
+                error=error,
             )
-            await asyncio.sleep(decision.delay)
+            await emit(self._hooks.retry, event)
+        logger.info(
+            "GET %s failed (%s); retry %d of %d in %.2f s",
+            call.logged,
+            decision.reason,
+            attempt,
+            call.policy.max_retries,
+            decision.delay,
+        )
+        await asyncio.sleep(decision.delay)
 
     def _after_response(self, outcome: Outcome) -> RateLimitFeedback | None:
-        """Keep the rate-limit state a response reported; tell the budget what it said."""
+        """Tell the budget what a response said (None: no answer, the request still counts)."""
         if not isinstance(outcome, RawResponse):
-            return None  # no answer: the request still counts against the budget
+            return None
         if outcome.hints.rate_limit is not None:
             self.rate_limit = outcome.hints.rate_limit
         return RateLimitFeedback.from_hints(outcome.status, outcome.hints)
@@ -206,49 +315,91 @@ class Transport:
             self._in_flight = asyncio.Semaphore(self._max_concurrency)
         return self._in_flight
 
+    async def _attempt(self, call: _Call, attempt: int) -> Outcome:
+        """Send one attempt of ``call``, telling the request and response hooks."""
+        if self._hooks.request:
+            await emit(self._hooks.request, RequestEvent(url=call.shown_url, attempt=attempt))
+        outcome = await self.send(
+            call.url, call.query, headers=call.headers, timeout=call.timeout()
+        )
+        if isinstance(outcome, RawResponse):
+            call.elapsed = outcome.elapsed
+            logger.debug(
+                "GET %s -> %d (attempt %d, %.1f ms)",
+                call.logged,
+                outcome.status,
+                attempt,
+                outcome.elapsed * 1000,
+            )
+            if self._hooks.response:
+                event = ResponseEvent(
+                    url=call.shown_url,
+                    attempt=attempt,
+                    status=outcome.status,
+                    headers=outcome.headers,
+                    elapsed=outcome.elapsed,
+                    rate_limit=outcome.hints.rate_limit,
+                )
+                await emit(self._hooks.response, event)
+        return outcome
+
     async def send(
         self,
-        path: str,
-        params: Mapping[str, str],
+        url: str,
+        query: Pairs,
         *,
-        timeout: aiohttp.ClientTimeout | None = None,
-        attempt: int = 1,
+        headers: Mapping[str, str],
+        timeout: aiohttp.ClientTimeout,
     ) -> Outcome:
         """Send one GET (following safe redirects) and read its whole body, capped.
 
         Returns the response, or the ``Failure`` that stopped it; never an aiohttp error.
-
-        Raises:
-            ClientClosedError: the client is closed.
-
         """
-        session = self._get_session()
-        url = self.base_url + path
+        session = self.session()
         started = time.perf_counter()
         try:
-            outcome = await self._exchange(session, url, params, timeout or self.timeout)
-        except (asyncio.TimeoutError, aiohttp.ClientError, ValueError, OSError) as exc:
-            elapsed = time.perf_counter() - started
-            outcome = _failure(exc, url, elapsed)
+            outcome = await self._exchange(session, url, query, headers, timeout)
+        except (
+            asyncio.TimeoutError,
+            asyncio.IncompleteReadError,
+            aiohttp.ClientError,
+            ValueError,
+            OSError,
+        ) as exc:
+            outcome = _failure(exc, url, time.perf_counter() - started, self.proxy)
+        except RuntimeError:
+            if not session.closed:
+                raise
+            raise ClientClosedError(
+                "the GitBookClient was closed while this request was in flight"
+            ) from None
         if isinstance(outcome, RawResponse):
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            logger.debug(
-                "GET %s -> %d (attempt %d, %.1f ms)", path, outcome.status, attempt, elapsed_ms
-            )
+            outcome = attrs.evolve(outcome, elapsed=time.perf_counter() - started)
         return outcome
 
     async def _exchange(
         self,
         session: aiohttp.ClientSession,
         url: str,
-        params: Mapping[str, str] | None,
+        query: Pairs | None,
+        headers: Mapping[str, str],
         timeout: aiohttp.ClientTimeout,
     ) -> Outcome:
         target: str | URL = url
-        headers = self._headers
         for _ in range(MAX_REDIRECTS + 1):
+            # Set per request, so a borrowed session's settings (raise_for_status,
+            # auto_decompress, its own proxy) never change what a response means.
             async with session.get(
-                target, params=params, headers=headers, timeout=timeout, allow_redirects=False
+                target,
+                params=query,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                raise_for_status=False,
+                auto_decompress=True,
+                ssl=self._ssl,
+                proxy=None if self.proxy is None else self.proxy.url,
+                proxy_auth=None if self.proxy is None else self.proxy.auth,
             ) as response:
                 location = response.headers.get("Location")
                 if response.status not in _REDIRECTS or location is None:
@@ -260,7 +411,7 @@ class Transport:
             if not same_origin(self.base_url, str(target)):
                 # Never send the token to another origin (aiohttp's own rule, kept by hand).
                 headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
-            params = None  # the Location carries its own query
+            query = None  # the Location carries its own query
         return Failure(
             kind=FailureKind.REDIRECT, detail=f"more than {MAX_REDIRECTS} redirects", url=url
         )
@@ -270,28 +421,147 @@ class Transport:
         declared = response.content_length
         if declared is not None and declared > cap:
             return _too_large(url, cap, f"Content-Length is {declared} bytes")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.content.iter_chunked(READ_CHUNK_BYTES):
-            size += len(chunk)
-            if size > cap:
-                return _too_large(url, cap, "the body kept going past it")
-            chunks.append(chunk)
+        if declared is not None and "Content-Encoding" not in response.headers:
+            # A known, uncompressed length: one read, no chunk list, no join.
+            body = await response.content.readexactly(declared) if declared else b""
+        else:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.content.iter_chunked(READ_CHUNK_BYTES):
+                size += len(chunk)
+                if size > cap:
+                    return _too_large(url, cap, "the body kept going past it")
+                chunks.append(chunk)
+            body = b"".join(chunks)
         return RawResponse.build(
             url=str(response.url),
             status=response.status,
             headers=Headers(response.headers.items()),
-            body=b"".join(chunks),
+            body=body,
             now=time.time(),
         )
 
 
-def _json_body(outcome: RawResponse) -> bool:
-    """Whether ``decide()`` would decode this body as JSON (a 2xx, JSON or no content type)."""
-    if not 200 <= outcome.status < 300:
-        return False
-    content_type = outcome.content_type
-    return not content_type or "json" in content_type  # decode_json's content-type rule
+class _Call:
+    """One call's state across its attempts: URL, headers, policy, deadline, attempts."""
+
+    __slots__ = (
+        "_deadline_at",
+        "_loop",
+        "_transport",
+        "attempts",
+        "elapsed",
+        "headers",
+        "logged",
+        "options",
+        "policy",
+        "query",
+        "shown_url",
+        "url",
+    )
+
+    def __init__(
+        self, transport: Transport, path: str, params: Pairs, options: CallOptions
+    ) -> None:
+        self._transport = transport
+        self.url = transport.base_url + path
+        self.query = params + options.query if options.query else params
+        self.headers = (
+            {**transport._headers, **dict(options.headers)}
+            if options.headers
+            else transport._headers
+        )
+        self.options = options
+        retry = transport.retry
+        max_retries = options.max_retries
+        self.policy = (
+            retry
+            if max_retries is None or max_retries == retry.max_retries
+            else attrs.evolve(retry, max_retries=max_retries)
+        )
+        self.shown_url = redact(_urls.with_query(self.url, self.query), transport.secrets)
+        self.logged = redact(_urls.with_query(path, self.query), transport.secrets)
+        self.attempts = 0
+        self.elapsed = 0.0
+        self._loop = asyncio.get_running_loop()
+        deadline = options.deadline
+        self._deadline_at = None if deadline is None else self._loop.time() + deadline
+
+    def next_attempt(self) -> int:
+        """Count one more attempt, if the deadline leaves time for it."""
+        if self._deadline_at is not None and self._loop.time() >= self._deadline_at:
+            raise self._deadline_error("no time was left for another attempt")
+        self.attempts += 1
+        return self.attempts
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (None: the call has none)."""
+        if self._deadline_at is None:
+            return None
+        return max(self._deadline_at - self._loop.time(), 0.0)
+
+    def max_wait(self) -> float:
+        """Return the longest rate-budget wait this attempt accepts."""
+        remaining = self.remaining()
+        limit = self.policy.max_wait
+        return limit if remaining is None else min(limit, remaining)
+
+    def timeout(self) -> aiohttp.ClientTimeout:
+        """Return the timeout of the next attempt: the call's, cut to what the deadline leaves."""
+        timeout = self.options.timeout
+        assert timeout is not None  # merged with the client's defaults
+        remaining = self.remaining()
+        if remaining is None or (timeout.total is not None and timeout.total <= remaining):
+            return timeout
+        return aiohttp.ClientTimeout(
+            total=max(remaining, 0.001),
+            connect=timeout.connect,
+            sock_read=timeout.sock_read,
+            sock_connect=timeout.sock_connect,
+        )
+
+    def check_deadline(self, delay: float, reason: str) -> None:
+        """Raise the deadline error if waiting ``delay`` seconds would pass the deadline."""
+        remaining = self.remaining()
+        if remaining is not None and delay >= remaining:
+            raise self._deadline_error(f"the last one: {reason}")
+
+    def budget_error(self, error: RateLimitError) -> GitBookError:
+        """Return the error to raise for a rate-budget wait longer than allowed."""
+        remaining = self.remaining()
+        if remaining is not None and remaining < self.policy.max_wait:
+            return self._deadline_error("the rate budget asked for a longer wait")
+        return error
+
+    def _deadline_error(self, detail: str) -> APITimeoutError:
+        deadline = self.options.deadline
+        attempts = "no attempt" if not self.attempts else f"{self.attempts} attempt(s)"
+        message = (
+            f"GET {self.shown_url}: the call's deadline of {deadline} s passed after "
+            f"{attempts} ({detail}). Raise deadline= or look into the slowness."
+        )
+        return APITimeoutError(message, url=self.shown_url)
+
+    def metadata(self, response: RawResponse) -> ResponseMetadata:
+        """Return the metadata of the response that ended the call."""
+        return ResponseMetadata(
+            status=response.status,
+            headers=response.headers,
+            url=redact(response.url, self._transport.secrets),
+            elapsed=response.elapsed,
+            attempts=self.attempts,
+            rate_limit=response.hints.rate_limit,
+        )
+
+
+def _error_of(outcome: Outcome, secrets: tuple[str, ...]) -> GitBookError:
+    """Return the error an outcome that is retried would have raised as the last."""
+    if isinstance(outcome, Failure):
+        return outcome.error(secrets)
+    if 200 <= outcome.status < 300:  # a body cut short
+        bad = BadBody(transient=True, problem="not valid JSON", status=outcome.status)
+        return bad.error(secrets)
+    return status_error(outcome, secrets)
 
 
 def _too_large(url: str, cap: int, detail: str) -> Failure:
@@ -300,12 +570,12 @@ def _too_large(url: str, cap: int, detail: str) -> Failure:
     )
 
 
-def _failure(exc: BaseException, url: str, elapsed: float) -> Failure:
+def _failure(exc: BaseException, url: str, elapsed: float, proxy: ProxySetting | None) -> Failure:
     """Map an aiohttp/OS exception to a Failure. str() of aiohttp errors holds no headers."""
     kind, detail = _classify(exc)
     if kind is FailureKind.TIMEOUT:
         detail = f"after {elapsed:.1f} s"
-    return Failure(kind=kind, detail=detail, url=url)
+    return Failure(kind=kind, detail=detail, url=url, proxy="" if proxy is None else str(proxy))
 
 
 def _classify(exc: BaseException) -> tuple[FailureKind, str]:
@@ -321,8 +591,11 @@ def _classify(exc: BaseException) -> tuple[FailureKind, str]:
         return FailureKind.TLS, f"certificate of {exc.host} not accepted: {reason}"
     if isinstance(exc, aiohttp.ClientSSLError):
         return FailureKind.TLS, f"{exc.host}: {exc.os_error}"
-    if isinstance(exc, aiohttp.ClientPayloadError):
+    if isinstance(exc, (aiohttp.ClientPayloadError, asyncio.IncompleteReadError)):
         return FailureKind.CUT_SHORT, text
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        # str() names the proxy's URL; the status and reason are what matter here.
+        return FailureKind.CONNECTION, f"the proxy answered {exc.status} {exc.message}"
     if isinstance(exc, (aiohttp.TooManyRedirects, aiohttp.RedirectClientError)):
         return FailureKind.REDIRECT, name  # str() of TooManyRedirects is the request URL
     if isinstance(exc, (ValueError, aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError)):

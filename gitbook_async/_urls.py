@@ -5,8 +5,9 @@ from __future__ import annotations
 import ipaddress
 import platform
 import re
+from collections.abc import Sequence
 from typing import Final
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from gitbook_async._constants import API_PREFIX, ENTITY_ID_PATTERN
 from gitbook_async._errors import ConfigurationError, InvalidArgumentError
@@ -20,6 +21,7 @@ __all__ = [
     "same_origin",
     "user_agent",
     "validate_space_id",
+    "with_query",
 ]
 
 _LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain"})
@@ -133,3 +135,10 @@ def validate_space_id(space_id: object) -> str:
 def api_path(template: str, **ids: str) -> str:
     """Fill an endpoint template like ``/spaces/{spaceId}/integrations`` (ids pre-validated)."""
     return API_PREFIX + template.format(**{k: quote(v, safe="") for k, v in ids.items()})
+
+
+def with_query(url: str, query: Sequence[tuple[str, str]]) -> str:
+    """Return ``url`` with ``query`` appended, percent-encoded (for logs, events, errors)."""
+    if not query:
+        return url
+    return f"{url}?{urlencode(query, quote_via=quote)}"

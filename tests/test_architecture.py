@@ -19,7 +19,8 @@ PACKAGE_DIR = Path(gitbook_async.__file__).parent
 # The client-side modules allowed to talk to aiohttp. The fake server (gitbook_async.testing)
 # is exempt: it is an aiohttp.web application, not part of the client.
 # _sansio holds pure decisions (issue 9): it is no aiohttp user.
-AIOHTTP_USERS = ("gitbook_async._transport", "gitbook_async._client", "gitbook_async._calls")
+# _options holds the call options, whose timeout is an aiohttp.ClientTimeout.
+AIOHTTP_USERS = ("gitbook_async._transport", "gitbook_async._client", "gitbook_async._options")
 AIOHTTP_PACKAGES = ("gitbook_async._resources", "gitbook_async.testing")
 
 
@@ -156,13 +157,20 @@ def test_models_import_nothing_else_of_the_package(module: str) -> None:
     assert outside == set()
 
 
-WIRE_MAY_IMPORT = ("gitbook_async._wire", "gitbook_async.models", "gitbook_async._errors")
+WIRE_MAY_IMPORT = (
+    "gitbook_async._wire",
+    "gitbook_async.models",
+    "gitbook_async._errors",
+    "gitbook_async._body",  # strict JSON of bytes: pure, no HTTP
+    "gitbook_async._constants",
+)
 
 
 @pytest.mark.parametrize("module", modules_under("gitbook_async._wire"))
 def test_the_wire_layer_knows_no_http(module: str) -> None:
     """The wire layer (JSON <-> models) imports no aiohttp and, of gitbook_async, only itself,
-    the models and the errors: data flows transport -> wire -> models, never back.
+    the models, the errors, strict JSON and the constants: data flows transport -> wire ->
+    models, never back.
     """
     assert imports_from(module, "aiohttp") == set()
     outside = {
@@ -188,7 +196,7 @@ def test_models_import_neither_aiohttp_nor_cattrs(module: str) -> None:
 
 @pytest.mark.parametrize("module", sorted(import_table()))
 def test_only_the_http_layer_imports_aiohttp(module: str) -> None:
-    """Only _transport, _client, _calls and _resources (and the fake server) import aiohttp."""
+    """Only _transport, _client, _options and _resources (and the fake server) import aiohttp."""
     allowed = module in AIOHTTP_USERS or any(
         module == package or module.startswith(f"{package}.") for package in AIOHTTP_PACKAGES
     )

@@ -510,7 +510,7 @@ async def test_gitbook_log_debug_logs_requests_to_stderr_without_the_token(tmp_p
     stderr = err.decode()
     assert process.returncode == 0, stderr
     assert "DEBUG gitbook_async: GET /v1/spaces/flaky/integration-blocks -> 503" in stderr
-    assert "WARNING gitbook_async: GET /v1/spaces/flaky/integration-blocks failed" in stderr
+    assert "INFO gitbook_async: GET /v1/spaces/flaky/integration-blocks failed" in stderr
     assert "GET /v1/spaces/missing/integration-blocks -> 404" in stderr
     assert "GET /v1/spaces/fine/integration-blocks -> 200" in stderr
     assert "caught NotFoundError" in stderr

@@ -171,7 +171,7 @@ async def test_429_retry_after_seconds_is_honoured(
     """A 429's Retry-After (seconds) sets the wait, not the exponential backoff."""
     slow_backoff = RetryPolicy(backoff_base=30.0, backoff_max=30.0)
     server.inject(Fault.status(429, headers={"Retry-After": "0"}), times=1, path=BLOCKS)
-    caplog.set_level(logging.WARNING, logger="gitbook_async")
+    caplog.set_level(logging.INFO, logger="gitbook_async")
     async with GitBookClient(TOKEN, base_url=server.url, retry=slow_backoff) as gitbook:
         assert await gitbook.spaces.list_integration_blocks(DEMO_SPACE_ID)
     (record,) = caplog.records

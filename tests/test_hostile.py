@@ -41,7 +41,9 @@ from gitbook_async import (
     RetryPolicy,
     ServerError,
 )
+from gitbook_async._body import read_json
 from gitbook_async._constants import MAX_REDIRECTS
+from gitbook_async._options import CallOptions
 from gitbook_async.testing import DEMO_EMPTY_SPACE_ID, DEMO_SPACE_ID, FakeGitBook, Fault
 
 from .conftest import API, TOKEN, pending_sdk_tasks
@@ -131,8 +133,14 @@ def body_answer(body: bytes, content_type: str = "application/json") -> Handler:
     return handler
 
 
+@pytest.fixture(autouse=True)
+def log_retries(caplog: pytest.LogCaptureFixture) -> None:
+    """Capture the SDK's INFO lines, where retries are logged."""
+    caplog.set_level(logging.INFO, logger="gitbook_async")
+
+
 def retries_logged(caplog: pytest.LogCaptureFixture) -> int:
-    """How many retry WARNING lines the client logged."""
+    """How many retry lines (INFO) the client logged."""
     return sum("; retry " in record.getMessage() for record in caplog.records)
 
 
@@ -228,9 +236,12 @@ async def test_5_an_echoed_token_is_redacted_everywhere(
         serve(_echo) as server,
         GitBookClient(TOKEN, base_url=server.url, retry=FAST) as gitbook,
     ):
-        transport = gitbook._transport  # the resource-level call path is not the point here
+        transport = gitbook._pool.transport  # the resource-level call path is not the point here
+        options = CallOptions().over(gitbook._defaults)
         with pytest.raises(GitBookError) as caught:
-            await transport.get_json(f"/v1/{path}", {}, endpoint="GET /x")
+            await transport.request(
+                f"/v1/{path}", (), endpoint="GET /x", options=options, decode=read_json
+            )
     error = caught.value
     assert isinstance(error, BadRequestError | ServerError)
     texts = [str(error), repr(error), repr(vars(error)), error.body, repr(error.headers)]
@@ -250,7 +261,7 @@ async def test_7_an_unreadable_retry_after_falls_back_to_backoff(
     value: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Retry-After: nan/inf/-5 is ignored: the jittered backoff applies, retry_after is None."""
-    caplog.set_level(logging.WARNING, logger="gitbook_async")
+    caplog.set_level(logging.INFO, logger="gitbook_async")
 
     async def limited(request: web.Request) -> web.StreamResponse:
         return web.json_response(

@@ -31,8 +31,7 @@ from gitbook_async import (
 from gitbook_async._body import BadBody, decode_json
 from gitbook_async._constants import BUILD_SLICE_ITEMS
 from gitbook_async._pagination import RawPage
-from gitbook_async._resources import _listing, _spaces
-from gitbook_async._wire import structure_response
+from gitbook_async._wire import _pages, structure_response
 from gitbook_async.models import IntegrationList, SpaceIntegrationBlocks, SpaceIntegrationScript
 from gitbook_async.testing import (
     FakeGitBook,
@@ -158,13 +157,17 @@ async def test_a_raw_page_is_built_once() -> None:
         await page.build()
 
 
+def read_data(data: Any) -> _pages.DecodedList[Integration]:
+    """Read a decoded page on the strict (json.loads + cattrs) path."""
+    return _pages._read_data(data, IntegrationList, Integration, ENDPOINT)
+
+
 async def test_a_page_is_built_in_slices_that_yield_to_the_event_loop(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Building a page on the cattrs path lets other tasks run between slices of items."""
     data = {"items": integrations(3 * BUILD_SLICE_ITEMS + 1)}
-    raw = _listing.integrations_page(data, ENDPOINT)
-    assert isinstance(raw, RawPage)
+    raw = read_data(data)
     assert (raw.size, raw.next_page) == (3 * BUILD_SLICE_ITEMS + 1, None)
     ticks = 0
 
@@ -179,7 +182,8 @@ async def test_a_page_is_built_in_slices_that_yield_to_the_event_loop(
     built = await raw.build()
     task.cancel()
     assert ticks >= 4  # the ticker ran during each of the 4 slices
-    assert built == page_of(structure_response(data, IntegrationList, endpoint=ENDPOINT))
+    listing = structure_response(data, IntegrationList, endpoint=ENDPOINT)
+    assert (built.items, built.count) == (listing.items, listing.count)
 
 
 @pytest.mark.parametrize(
@@ -201,7 +205,7 @@ def test_a_page_whose_cursor_cannot_be_read_fails_like_the_structured_path(data:
     with pytest.raises(ResponseValidationError) as expected:
         structure_response(data, IntegrationList, endpoint=ENDPOINT)
     with pytest.raises(ResponseValidationError) as caught:
-        _listing.integrations_page(data, ENDPOINT)
+        read_data(data)
     assert_same_error(caught.value, expected.value)
 
 
@@ -209,8 +213,7 @@ async def test_an_invalid_item_in_a_later_slice_names_its_path_in_the_page() -> 
     """An invalid item found while building in slices is reported with the page's path."""
     data: dict[str, Any] = {"items": integrations(2 * BUILD_SLICE_ITEMS), "next": {"page": "c2"}}
     data["items"][BUILD_SLICE_ITEMS + 1]["owner"]["title"] = 5
-    raw = _listing.integrations_page(data, ENDPOINT)
-    assert isinstance(raw, RawPage)
+    raw = read_data(data)
     assert raw.next_page == "c2"
     with pytest.raises(ResponseValidationError) as caught:
         await raw.build()
@@ -458,12 +461,14 @@ async def test_every_mutated_page_gives_the_result_or_error_of_the_strict_cattrs
     """
     accelerated: list[bool] = []
 
-    def counted(body: bytes, *, owners: Any) -> _listing.AcceleratedListing | None:
-        listing = _listing.decode_listing(body, owners=owners)
+    read_fast = _pages._read_fast
+
+    def counted(*args: Any) -> _pages.DecodedList[Any] | None:
+        listing = read_fast(*args)
         accelerated.append(listing is not None)
         return listing
 
-    monkeypatch.setattr(_spaces, "decode_listing", counted)
+    monkeypatch.setattr(_pages, "_read_fast", counted)
     for label, body in ALL_PAGES.items():
         expected = expected_outcome(body)
         server.inject(Fault.status(200, body=body), times=1)

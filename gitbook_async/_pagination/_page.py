@@ -6,11 +6,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import attrs
 
 from gitbook_async._pagination._cursor import decode_position, encode_position
+
+if TYPE_CHECKING:
+    from gitbook_async._response import ResponseMetadata
 
 __all__ = ["Page", "RawPage"]
 
@@ -31,12 +34,16 @@ class Page(Generic[T]):
             there), or None on the last page.
         count: The total number of matching items, when the server reports it.
         cursor: The cursor that fetched this page (None for the first page).
+        response: What the server said about this page's request: status, headers
+            (case-insensitive), ``rate_limit``, ``elapsed``, ``attempts``, ``request_id``.
+            None for a page that was not fetched over HTTP.
     """
 
     items: tuple[T, ...]
     next_page: str | None
     count: float | None = None
     cursor: str | None = None
+    response: ResponseMetadata | None = attrs.field(default=None, eq=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -63,13 +70,19 @@ class RawPage(Generic[T]):
     it the decoded page, so that nothing holds the page after it was built or abandoned.
     """
 
-    __slots__ = ("_build", "next_page", "size")
+    __slots__ = ("_build", "next_page", "response", "size")
 
     def __init__(
-        self, *, next_page: str | None, size: int, build: Callable[[], Awaitable[Page[T]]]
+        self,
+        *,
+        next_page: str | None,
+        size: int,
+        build: Callable[[], Awaitable[Page[T]]],
+        response: ResponseMetadata | None = None,
     ) -> None:
         self.next_page = next_page
         self.size = size
+        self.response = response
         self._build: Callable[[], Awaitable[Page[T]]] | None = build
 
     @classmethod
@@ -79,7 +92,9 @@ class RawPage(Generic[T]):
         async def built() -> Page[T]:
             return page
 
-        return cls(next_page=page.next_page, size=len(page.items), build=built)
+        return cls(
+            next_page=page.next_page, size=len(page.items), build=built, response=page.response
+        )
 
     async def build(self) -> Page[T]:
         """Build the page (its items, ``next_page`` and ``count``; the walk sets the cursor).

@@ -54,12 +54,19 @@ class Taken(Generic[T]):
         raw, self._raw = self._raw, None
         if raw is None:
             raise RuntimeError("a page of a walk is built only once")
+        response = raw.response
         fetched = await raw.build()
         del raw
         items = fetched.items
         if self.start or self.stop < len(items):
             items = items[self.start : self.stop]
-        return Page(items=items, next_page=self.next_page, count=fetched.count, cursor=self.cursor)
+        return Page(
+            items=items,
+            next_page=self.next_page,
+            count=fetched.count,
+            cursor=self.cursor,
+            response=response,
+        )
 
     def discard(self) -> None:
         """Drop the fetched page without building it."""

@@ -1,55 +1,83 @@
-"""The space integrations endpoints: validate ids, build requests, turn JSON into models.
+"""The space integrations endpoints: validate ids, build requests, turn responses into models.
 
-A resource calls the transport (``get_json``) and the wire layer (``structure_response``)
-itself; the client only hands it the transport and its default concurrency.
+A resource checks a call's arguments (once, before anything is sent), hands the client's
+sender the path, the query, the call's options and a decoder from the wire layer, and
+turns what comes back into lists, pages and walks.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Final, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Final, TypeVar
 
 from gitbook_async._batch import SpaceResults, map_spaces
 from gitbook_async._checks import check_int
 from gitbook_async._constants import BATCH_PREFETCH, DEFAULT_PREFETCH, MAX_PAGE_SIZE
-from gitbook_async._errors import InvalidArgumentError, NotFoundError
+from gitbook_async._errors import InvalidArgumentError, NotFoundError, ResponseValidationError
+from gitbook_async._options import CallOptions, Pairs, Sender, Timeout
 from gitbook_async._pagination import AsyncPaginator, FetchPage, Page, RawPage
-from gitbook_async._resources._listing import decode_listing, integrations_page
-from gitbook_async._resources._options import CallOptions, JSONTransport, Timeout
+from gitbook_async._response import APIResponse, Response
+from gitbook_async._sansio import redact_validation_error
 from gitbook_async._urls import api_path, validate_space_id
-from gitbook_async._wire import OwnerMemo, decode_models, structure_response
+from gitbook_async._wire import DecodedList, OwnerMemo, read_list, read_models
 from gitbook_async.models import (
     Integration,
+    IntegrationList,
     SpaceIntegrationBlocks,
     SpaceIntegrationScript,
 )
 
-__all__ = ["SpacesResource"]
+__all__ = ["SpacesResource", "SpacesResourceWithRawResponse"]
 
 INTEGRATIONS: Final = "/spaces/{spaceId}/integrations"
 INTEGRATION_BLOCKS: Final = "/spaces/{spaceId}/integration-blocks"
 INTEGRATION_SCRIPTS: Final = "/spaces/{spaceId}/integration-scripts"
 
+_LISTING_QUERY: Final = ("search", "limit", "page")
+"""Query parameters ``list_integrations`` sets itself (``extra_query`` may not)."""
+
 M = TypeVar("M")
+T = TypeVar("T")
 
 
 class SpacesResource:
-    """Endpoints under ``/spaces/{spaceId}``; reach it as ``client.spaces``."""
+    """Endpoints under ``/spaces/{spaceId}``; reach it as ``client.spaces``.
+
+    Every method takes the per-call options ``timeout=`` (each attempt), ``max_retries=``,
+    ``deadline=`` (the whole call, retries and waits included), ``extra_headers=`` and
+    ``extra_query=``; None keeps the client's.
+    """
 
     def __init__(
-        self, transport: JSONTransport, *, max_concurrency: int, base_url: str | None = None
+        self,
+        send: Sender,
+        *,
+        max_concurrency: int,
+        base_url: str | None = None,
+        secrets: tuple[str, ...] = (),
+        owners: OwnerMemo | None = None,
     ) -> None:
-        self._transport = transport
+        self._send = send
         self._max_concurrency = max_concurrency
         self._base_url = base_url
+        self._secrets = secrets
         # Owners (organizations) repeat across the spaces of one account far more than within
         # a page: one bounded memo, keyed by the owner's exact JSON bytes, serves every walk.
-        self._owners = OwnerMemo()
+        self._owners = OwnerMemo() if owners is None else owners
 
     def __repr__(self) -> str:
         where = "" if self._base_url is None else f" base_url={self._base_url!r}"
         return f"<SpacesResource of GitBookClient{where} max_concurrency={self._max_concurrency}>"
+
+    @functools.cached_property
+    def with_raw_response(self) -> SpacesResourceWithRawResponse:
+        """The same endpoints, returning an ``APIResponse`` with the response's metadata.
+
+        ``await response.parse()`` gives what the plain method returns;
+        ``list_integrations`` fetches one page (``page=`` picks which) and parses to a ``Page``.
+        """
+        return SpacesResourceWithRawResponse(self)
 
     def list_integrations_many(
         self,
@@ -61,23 +89,31 @@ class SpacesResource:
         concurrency: int | None = None,
         timeout: Timeout = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
     ) -> SpaceResults[list[Integration]]:
         """List the integrations of many spaces concurrently, yielding each as it completes.
 
         Each result's ``value`` is the complete list for one space (up to ``max_items``), or
         its ``error`` is the ``GitBookError`` that space raised. At most ``concurrency`` spaces
-        are walked at once (default: the client's ``max_concurrency``).
+        are walked at once (default: the client's ``max_concurrency``). The call options
+        apply to each page request.
+
+        Raises:
+            InvalidArgumentError: a bad filter or option (before anything is sent).
+
         """
+        query = _listing_query(search, limit, max_items)
+        options = _options(timeout, max_retries, deadline, extra_headers, extra_query)
 
         async def collect(space_id: str) -> list[Integration]:
-            paginator = self.list_integrations(
-                space_id,
-                search=search,
-                limit=limit,
+            path = api_path(INTEGRATIONS, spaceId=validate_space_id(space_id))
+            paginator = AsyncPaginator(
+                self._integrations_fetch(path, query, options),
                 max_items=max_items,
                 prefetch=BATCH_PREFETCH,
-                timeout=timeout,
-                max_retries=max_retries,
+                label=_call_text("list_integrations", space_id, search=search, limit=limit),
             )
             return await paginator.collect()
 
@@ -96,11 +132,14 @@ class SpacesResource:
         prefetch: int = DEFAULT_PREFETCH,
         timeout: Timeout = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
     ) -> AsyncPaginator[Integration]:
         """List the integrations enabled in a space, lazily, page by page.
 
-        Nothing is sent until you iterate. Every follow-up request keeps ``search`` and
-        ``limit``.
+        Nothing is sent until you iterate. Every follow-up request keeps ``search``,
+        ``limit`` and the call options.
 
         Args:
             space_id: The space's id.
@@ -110,16 +149,20 @@ class SpacesResource:
             max_items: Stop after this many integrations in total.
             prefetch: Pages fetched ahead in the background while you process the current
                 one (0 turns it off).
-            timeout: Seconds (or an ``aiohttp.ClientTimeout``) for each page request.
+            timeout: Seconds (or an ``aiohttp.ClientTimeout``) for each attempt.
             max_retries: Retries for each page request (None keeps the client's policy).
+            deadline: Seconds bounding each page request, retries and waits included
+                (wrap the loop in ``asyncio.timeout()`` to bound the whole walk).
+            extra_headers: Headers added to each page request.
+            extra_query: Query parameters added to each page request.
 
         Raises:
-            InvalidArgumentError: a bad ``space_id``, ``limit``, ``page``, ``max_items``,
-                ``timeout`` or ``max_retries`` (raised here, before anything is sent).
+            InvalidArgumentError: a bad ``space_id``, filter or option (raised here, before
+                anything is sent).
 
         """
         path = api_path(INTEGRATIONS, spaceId=validate_space_id(space_id))
-        options = CallOptions(timeout, max_retries)
+        options = _options(timeout, max_retries, deadline, extra_headers, extra_query)
         query = _listing_query(search, limit, max_items)
         return AsyncPaginator(
             self._integrations_fetch(path, query, options),
@@ -130,23 +173,40 @@ class SpacesResource:
         )
 
     async def list_integration_blocks(
-        self, space_id: str, *, timeout: Timeout = None, max_retries: int | None = None
+        self,
+        space_id: str,
+        *,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
     ) -> list[SpaceIntegrationBlocks]:
         """List the custom blocks of the integrations installed in a space.
 
         Raises:
-            InvalidArgumentError: a malformed ``space_id`` (before any request).
+            InvalidArgumentError: a malformed ``space_id`` or option (before any request).
             APIStatusError: the server refused (e.g. ``NotFoundError`` for an unknown space).
-            APIConnectionError: the request failed in transit.
+            APIConnectionError: the request failed in transit (``APITimeoutError`` when the
+                ``deadline`` passed).
             ResponseValidationError: the body does not match the API schema.
 
         """
-        return await self._get_list(
-            INTEGRATION_BLOCKS, space_id, SpaceIntegrationBlocks, CallOptions(timeout, max_retries)
+        options = _options(timeout, max_retries, deadline, extra_headers, extra_query)
+        response = await self._get_list(
+            INTEGRATION_BLOCKS, space_id, SpaceIntegrationBlocks, options
         )
+        return list(response.value)
 
     async def list_integration_scripts(
-        self, space_id: str, *, timeout: Timeout = None, max_retries: int | None = None
+        self,
+        space_id: str,
+        *,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
     ) -> list[SpaceIntegrationScript]:
         """List the scripts integrations embed in a space's published content.
 
@@ -154,7 +214,7 @@ class SpacesResource:
         0.202.0: it is kept here, and a 404 says that the server may have dropped it.
 
         Raises:
-            InvalidArgumentError: a malformed ``space_id`` (before any request).
+            InvalidArgumentError: a malformed ``space_id`` or option (before any request).
             NotFoundError: the space does not exist, or the server no longer offers the
                 endpoint (the message says both).
             APIStatusError: the server refused for another reason.
@@ -162,7 +222,13 @@ class SpacesResource:
             ResponseValidationError: the body does not match the API schema.
 
         """
-        options = CallOptions(timeout, max_retries)
+        options = _options(timeout, max_retries, deadline, extra_headers, extra_query)
+        response = await self._get_scripts(space_id, options)
+        return list(response.value)
+
+    async def _get_scripts(
+        self, space_id: str, options: CallOptions
+    ) -> Response[tuple[SpaceIntegrationScript, ...]]:
         try:
             return await self._get_list(
                 INTEGRATION_SCRIPTS, space_id, SpaceIntegrationScript, options
@@ -172,51 +238,206 @@ class SpacesResource:
 
     async def _get_list(
         self, template: str, space_id: str, model: type[M], options: CallOptions
-    ) -> list[M]:
+    ) -> Response[tuple[M, ...]]:
         """GET an endpoint of one space whose body is a JSON array of ``model``."""
         path = api_path(template, spaceId=validate_space_id(space_id))
         endpoint = f"GET {template}"
         type_ = tuple[model, ...]  # type: ignore[valid-type]
-        fast_decode = functools.partial(decode_models, type_=type_)
-        data = await self._get(path, {}, endpoint, options, fast_decode=fast_decode)
-        if isinstance(data, tuple):  # built by the accelerated path (JSON decodes no tuple)
-            return list(data)
-        return list(structure_response(data, type_, endpoint=endpoint))
+        decode = functools.partial(read_models, type_=type_, endpoint=endpoint)
+        return await self._send(path, (), endpoint=endpoint, options=options, decode=decode)
 
     def _integrations_fetch(
-        self, path: str, query: Mapping[str, str], options: CallOptions
+        self, path: str, query: Pairs, options: CallOptions
     ) -> FetchPage[Integration]:
         """Return the fetch-page function of one ``list_integrations`` call (all its walks)."""
-        get, endpoint = self._get, f"GET {INTEGRATIONS}"
-        fast_decode = functools.partial(decode_listing, owners=self._owners)
+        fetch_raw = self._integrations_raw_fetch(path, query, options)
 
-        async def fetch_page(cursor: str | None) -> Page[Integration] | RawPage[Integration]:
-            params = query if cursor is None else {**query, "page": cursor}
-            data = await get(path, params, endpoint, options, fast_decode=fast_decode)
-            return integrations_page(data, endpoint)
+        async def fetch_page(cursor: str | None) -> RawPage[Integration]:
+            return _raw_page(await fetch_raw(cursor), self._secrets)
 
         return fetch_page
 
-    async def _get(
-        self,
-        path: str,
-        params: Mapping[str, str],
-        endpoint: str,
-        options: CallOptions,
-        *,
-        fast_decode: Callable[[bytes], Any] | None = None,
-    ) -> Any:
-        return await self._transport.get_json(
-            path,
-            params,
+    def _integrations_raw_fetch(
+        self, path: str, query: Pairs, options: CallOptions
+    ) -> Callable[[str | None], Awaitable[Response[DecodedList[Integration]]]]:
+        send, endpoint = self._send, f"GET {INTEGRATIONS}"
+        decode = functools.partial(
+            read_list,
+            list_type=IntegrationList,
+            item_type=Integration,
             endpoint=endpoint,
-            timeout=options.timeout,
-            max_retries=options.max_retries,
-            fast_decode=fast_decode,
+            owners=self._owners,
         )
 
+        async def fetch(cursor: str | None) -> Response[DecodedList[Integration]]:
+            params = query if cursor is None else (*query, ("page", cursor))
+            return await send(path, params, endpoint=endpoint, options=options, decode=decode)
 
-def _listing_query(search: object, limit: object, max_items: object) -> dict[str, str]:
+        return fetch
+
+
+class SpacesResourceWithRawResponse:
+    """``client.spaces.with_raw_response``: each method returns an ``APIResponse``.
+
+    The arguments are those of the plain methods; ``await response.parse()`` gives what
+    the plain method returns.
+    """
+
+    def __init__(self, spaces: SpacesResource) -> None:
+        self._spaces = spaces
+
+    def __repr__(self) -> str:
+        return f"<SpacesResourceWithRawResponse of {self._spaces!r}>"
+
+    async def list_integrations(
+        self,
+        space_id: str,
+        *,
+        search: str | None = None,
+        limit: int | None = None,
+        page: str | None = None,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+    ) -> APIResponse[Page[Integration]]:
+        """Fetch one page of a space's integrations (the first, or the cursor ``page``).
+
+        ``await response.parse()`` builds the ``Page``; pass its ``next_page`` as ``page=``
+        for the next one, or walk with the plain ``list_integrations``.
+
+        Raises:
+            InvalidArgumentError: a bad argument (before anything is sent).
+            GitBookError: what the plain method raises for this page.
+
+        """
+        spaces = self._spaces
+        path = api_path(INTEGRATIONS, spaceId=validate_space_id(space_id))
+        options = _options(timeout, max_retries, deadline, extra_headers, extra_query)
+        query = _listing_query(search, limit, None)
+        cursor = _check_page(page)
+        fetch = spaces._integrations_raw_fetch(path, query, options)
+        response = await fetch(cursor)
+        raw = _raw_page(response, spaces._secrets)
+
+        async def parse() -> Page[Integration]:
+            built = await raw.build()
+            return Page(
+                items=built.items,
+                next_page=built.next_page,
+                count=built.count,
+                cursor=cursor,
+                response=response.metadata,
+            )
+
+        return APIResponse.of(response.metadata, _once(parse))
+
+    async def list_integration_blocks(
+        self,
+        space_id: str,
+        *,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+    ) -> APIResponse[list[SpaceIntegrationBlocks]]:
+        """Like ``SpacesResource.list_integration_blocks``, with the response's metadata.
+
+        Raises:
+            GitBookError: what the plain method raises.
+
+        """
+        options = _options(timeout, max_retries, deadline, extra_headers, extra_query)
+        response = await self._spaces._get_list(
+            INTEGRATION_BLOCKS, space_id, SpaceIntegrationBlocks, options
+        )
+        return _list_response(response)
+
+    async def list_integration_scripts(
+        self,
+        space_id: str,
+        *,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+    ) -> APIResponse[list[SpaceIntegrationScript]]:
+        """Like ``SpacesResource.list_integration_scripts``, with the response's metadata.
+
+        Raises:
+            GitBookError: what the plain method raises.
+
+        """
+        options = _options(timeout, max_retries, deadline, extra_headers, extra_query)
+        response = await self._spaces._get_scripts(space_id, options)
+        return _list_response(response)
+
+
+def _list_response(response: Response[tuple[M, ...]]) -> APIResponse[list[M]]:
+    async def parse() -> list[M]:
+        return list(response.value)
+
+    return APIResponse.of(response.metadata, parse)
+
+
+def _once(build: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
+    """Run ``build`` on the first call only; later calls return its result."""
+    done: list[T] = []
+
+    async def once() -> T:
+        if not done:
+            done.append(await build())
+        return done[0]
+
+    return once
+
+
+def _raw_page(
+    response: Response[DecodedList[Integration]], secrets: tuple[str, ...]
+) -> RawPage[Integration]:
+    """Return the walk's view of a fetched page: next cursor and size now, items later."""
+    decoded = response.value
+
+    async def build() -> Page[Integration]:
+        try:
+            built = await decoded.build()
+        except ResponseValidationError as error:
+            raise redact_validation_error(error, secrets) from None
+        return Page(items=built.items, next_page=decoded.next_page, count=built.count)
+
+    return RawPage(
+        next_page=decoded.next_page, size=decoded.size, build=build, response=response.metadata
+    )
+
+
+def _options(
+    timeout: Timeout = None,
+    max_retries: int | None = None,
+    deadline: float | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+    extra_query: Mapping[str, str] | None = None,
+) -> CallOptions:
+    """Check a call's options (``list_integrations`` reserves its own query parameters)."""
+    return CallOptions.of(
+        timeout=timeout,
+        max_retries=max_retries,
+        deadline=deadline,
+        extra_headers=extra_headers,
+        extra_query=extra_query,
+        reserved_query=_LISTING_QUERY,
+    )
+
+
+def _check_page(page: object) -> str | None:
+    if page is not None and not isinstance(page, str):
+        raise InvalidArgumentError(f"page must be a cursor string, got {page!r}")
+    return page
+
+
+def _listing_query(search: object, limit: object, max_items: object) -> Pairs:
     """Check a listing's filters and return its query (without the page cursor).
 
     Raises:
@@ -231,12 +452,12 @@ def _listing_query(search: object, limit: object, max_items: object) -> dict[str
         check_int("limit", limit, minimum=1, maximum=MAX_PAGE_SIZE)
     elif isinstance(max_items, int) and 0 < max_items <= MAX_PAGE_SIZE:
         limit = max_items  # fetch no more than the caller will take
-    query: dict[str, str] = {}
+    query: list[tuple[str, str]] = []
     if search is not None:
-        query["search"] = search
+        query.append(("search", search))
     if limit is not None:
-        query["limit"] = str(limit)
-    return query
+        query.append(("limit", str(limit)))
+    return tuple(query)
 
 
 def _call_text(method: str, space_id: str, **filters: object) -> str:

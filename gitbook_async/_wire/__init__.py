@@ -5,8 +5,9 @@ models back into it, and ``make_converter`` builds a converter configured for th
 ``structure_body`` builds models from response bytes: in C when it can (``decode_models``,
 msgspec; an ``OwnerMemo`` shares owners across pages and walks), else through the cattrs
 path; ``plan_of`` gives its decode and build steps apart, ``REFUSALS`` what they raise for
-a body they do not read.
-Importing this package also gives the models their ``to_dict()`` (``gitbook_async`` imports it).
+a body they do not read. The accelerated path learns fields newer than the models.
+Importing this package also gives the models their ``to_dict()`` (``gitbook_async`` imports it);
+it imports neither msgspec nor cattrs, and generates nothing, before the first call needing it.
 """
 
 from gitbook_async._wire._accelerated import (
@@ -15,22 +16,27 @@ from gitbook_async._wire._accelerated import (
     decode_models,
     is_accelerated,
     plan_of,
+    structure,
     structure_body,
 )
 from gitbook_async._wire._converter import (
     make_converter,
-    structure,
     structure_response,
     unstructure,
 )
+from gitbook_async._wire._pages import Built, DecodedList, read_list, read_models
 
 __all__ = [
     "REFUSALS",
+    "Built",
+    "DecodedList",
     "OwnerMemo",
     "decode_models",
     "is_accelerated",
     "make_converter",
     "plan_of",
+    "read_list",
+    "read_models",
     "structure",
     "structure_body",
     "structure_response",
