@@ -11,6 +11,9 @@ DEFAULT_BASE_URL: Final = "https://api.gitbook.com"
 API_PREFIX: Final = "/v1"
 """Path prefix of the API version this SDK speaks."""
 
+LOGGER_NAME: Final = "gitbook_async"
+"""The stdlib logger every part of the SDK logs to (``logging.getLogger(LOGGER_NAME)``)."""
+
 TOKEN_ENV_VAR: Final = "GITBOOK_API_TOKEN"
 """Environment variable read when no token is passed to the client."""
 
@@ -85,3 +88,57 @@ bounds how long building one page can stall other tasks (issue 12)."""
 ACCELERATED_SLICE_ITEMS: Final = 128
 """Items built between two yields to the event loop on the accelerated path (msgspec), about
 four times cheaper per item than the detailed path."""
+
+OWNER_MEMO_SIZE: Final = 256
+"""Owners (organizations) an ``OwnerMemo`` keeps built, by their exact JSON bytes, the
+oldest dropped first: owners repeat across a walk's pages, and this bounds its memory."""
+
+LEARNED_FIELDS_PER_CLASS: Final = 64
+"""Fields newer than the models the accelerated path learns per model class. A class that
+would pass it learns no more: its pages with further new fields take the detailed path."""
+
+LEARNED_KEY_MAX_CHARS: Final = 256
+"""Longest wire key the accelerated path learns (GitBook's are under 40 characters)."""
+
+LEARNING_ATTEMPTS: Final = 32
+"""Times per process the accelerated path looks for new fields in a body it refused for
+one: each look costs about one detailed parse, each success regenerates the mirrors."""
+
+
+# --- the shared rate budget (gitbook_async/_ratelimit, gitbook_async/redis.py) ---
+
+TOO_MANY_REQUESTS: Final = 429
+"""HTTP status of a refusal for exceeding a rate limit."""
+
+DEFAULT_RELEASE_SPREAD: Final = 0.1
+"""Seconds over which the tasks (or, with Redis, the processes) released together at a
+reset or after a pause spread out, so that they do not start as one herd."""
+
+DEFAULT_LEASE_SECONDS: Final = 300.0
+"""How long a reservation counts if its holder never settles it (e.g. a process that died)."""
+
+NEWS_TIMEOUT: Final = 1.0
+"""Longest wait for news (an answer, a given-back reservation) before a limiter looks at
+the budget again itself: a safety net against a lost message, not the way news travels."""
+
+REDIS_PREFIX: Final = "gitbook-async:ratelimit:"
+"""Prefix of the Redis keys that hold the budgets (and of the channel that carries news)."""
+
+REDIS_KEY_TTL: Final = 86_400.0
+"""Seconds a budget stays in Redis after its last change."""
+
+REDIS_CONNECT_TIMEOUT: Final = 2.0
+"""Seconds to connect to Redis (and to wait for an answer) before it counts as unreachable."""
+
+REDIS_RETRY_INTERVAL: Final = 5.0
+"""After Redis failed, seconds of local accounting before it is tried again (``"local"``)."""
+
+REDIS_BATCH: Final = 16
+"""Most reservations one Redis round trip takes for the waiting tasks of one process."""
+
+REDIS_SETTLE_DELAY: Final = 0.01
+"""Seconds a process lets answers gather before it settles them in Redis in one call (a call
+that reserves for waiting tasks goes at once and carries them along)."""
+
+REDIS_NEWS_CHANNEL: Final = "news"
+"""Suffix (after the key prefix) of the pub/sub channel on which the scripts announce news."""

@@ -10,16 +10,22 @@ client = GitBookClient(rate_limiter=limiter)
 
 Needs the ``redis`` extra: ``pip install "gitbook-async[redis]"`` (redis-py's asyncio
 client). The budget of each token lives under one Redis key, named by a SHA-256 of the API
-origin and the token (never the token itself). Every change is a compare-and-set done by a
-Lua script, and the clock is Redis's own (``TIME``), so processes on machines whose clocks
-differ still agree on when a window ends. See docs/rate-limits.md.
+origin and the token (never the token itself). A Lua script decides every step in one call
+(``EVALSHA``), at Redis's own clock (``TIME``), so processes on machines whose clocks differ
+still agree on when a window ends. Per key, each process keeps at most one call in flight:
+it carries the answers to settle, the reservations to give back, and reserves for all the
+tasks waiting at that moment (up to ``batch``). Waiting processes hear news on one pub/sub
+channel. About one command per request in all; see docs/rate-limits.md.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import logging
 import random
+import secrets
 import time
 from typing import Any, Final, Literal
 
@@ -32,82 +38,122 @@ except ImportError:  # pragma: no cover - exercised only without the extra
     ) from None
 
 from gitbook_async._closing import AsyncClosing
-from gitbook_async._errors import ConfigurationError, RateLimiterUnavailableError
-from gitbook_async._ratelimit._budget import (
-    Budget,
-    RateLimitFeedback,
-)
-from gitbook_async._ratelimit._codec import budget_from_json, budget_to_json
-from gitbook_async._ratelimit._limiter import (
+from gitbook_async._constants import (
     DEFAULT_LEASE_SECONDS,
     DEFAULT_RELEASE_SPREAD,
-    BudgetLimiter,
+    LOGGER_NAME,
+    NEWS_TIMEOUT,
+    REDIS_BATCH,
+    REDIS_CONNECT_TIMEOUT,
+    REDIS_KEY_TTL,
+    REDIS_NEWS_CHANNEL,
+    REDIS_PREFIX,
+    REDIS_RETRY_INTERVAL,
+    REDIS_SETTLE_DELAY,
+    TOO_MANY_REQUESTS,
+)
+from gitbook_async._errors import ConfigurationError, RateLimiterUnavailableError
+from gitbook_async._ratelimit._budget import Budget, RateLimitFeedback
+from gitbook_async._ratelimit._codec import budget_from_json
+from gitbook_async._ratelimit._limiter import (
     LocalRateLimiter,
     Reservation,
-    Step,
-    T,
-    opens,
+    log_wait,
+    too_long,
 )
+from gitbook_async._ratelimit._script import SCRIPT, Answer, steps_json
 
-__all__ = ["DEFAULT_PREFIX", "RateLimiterUnavailableError", "RedisRateLimiter"]
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_KEY_TTL",
+    "DEFAULT_PREFIX",
+    "DEFAULT_RETRY_INTERVAL",
+    "RateLimiterUnavailableError",
+    "RedisRateLimiter",
+]
 
-logger = logging.getLogger("gitbook_async")
+logger = logging.getLogger(LOGGER_NAME)
 
-DEFAULT_PREFIX: Final = "gitbook-async:ratelimit:"
-"""Prefix of the Redis keys that hold the budgets."""
+DEFAULT_PREFIX: Final = REDIS_PREFIX
+"""Prefix of the Redis keys that hold the budgets (``_constants.REDIS_PREFIX``)."""
 
-DEFAULT_KEY_TTL: Final = 86_400.0
-"""Seconds a budget stays in Redis after its last change."""
+DEFAULT_KEY_TTL: Final = REDIS_KEY_TTL
+"""Seconds a budget stays in Redis after its last change (``_constants.REDIS_KEY_TTL``)."""
 
-DEFAULT_CONNECT_TIMEOUT: Final = 2.0
-"""Seconds to connect to Redis (and to wait for an answer) before it counts as unreachable."""
+DEFAULT_CONNECT_TIMEOUT: Final = REDIS_CONNECT_TIMEOUT
+"""Seconds to connect to Redis and to wait for an answer (``_constants.REDIS_CONNECT_TIMEOUT``)."""
 
-DEFAULT_RETRY_INTERVAL: Final = 5.0
-"""After Redis failed, seconds of local accounting before it is tried again (``"local"``)."""
-
-_WATCH_INTERVAL: Final = 0.05
-"""Seconds between reads of the budget while a process waits for news from the others."""
-
-_NEWS_TIMEOUT: Final = 1.0
-"""Longest wait for news before a task reads the budget itself (a safety net)."""
-
-_MAX_SWAPS: Final = 100
-"""Compare-and-set attempts of one step before giving up (the budget changed under us)."""
-
-# Compare-and-set: write ARGV[2] when the key still holds ARGV[1] ("" when absent), else
-# return what it holds. Either way, return Redis's clock too.
-_SWAP: Final = """
-local current = redis.call('GET', KEYS[1]) or ''
-local now = redis.call('TIME')
-if ARGV[2] ~= '' and current == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-  return {1, current, now[1], now[2]}
-end
-return {0, current, now[1], now[2]}
-"""
+DEFAULT_RETRY_INTERVAL: Final = REDIS_RETRY_INTERVAL
+"""Seconds of local accounting before Redis is tried again (``_constants.REDIS_RETRY_INTERVAL``)."""
 
 OnUnavailable = Literal["raise", "local"]
 
+_FAILURES: Final = (RedisError, OSError, asyncio.TimeoutError)
 
-class RedisRateLimiter(BudgetLimiter, AsyncClosing):
+
+class _StoreFailedError(Exception):
+    """Redis failed during the call a waiting task depended on (handled in acquire/confirm)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(cause)
+        self.cause = cause
+
+
+class _Waiter:
+    """One task waiting in ``acquire`` for a reservation of this process's next call."""
+
+    __slots__ = ("future", "max_wait", "timed")
+
+    def __init__(self, future: asyncio.Future[str], max_wait: float) -> None:
+        self.future = future
+        self.max_wait = max_wait
+        self.timed = False  # told to wait for a time (a reset, a pause) at least once
+
+
+class _Key:
+    """What this process has pending for one budget, and what it heard about it."""
+
+    def __init__(self) -> None:
+        self.waiters: collections.deque[_Waiter] = collections.deque()
+        self.settles: list[tuple[str, RateLimitFeedback | None]] = []
+        self.give_backs: list[str] = []
+        self.rechecks: list[tuple[str, asyncio.Future[bool]]] = []
+        self.flushed: list[asyncio.Future[None]] = []  # ``_flush`` callers
+        self.since: float | None = None  # when the oldest pending settle was queued
+        self.wake = asyncio.Event()
+        self.news = 0  # messages heard from other processes
+        self.opened = 0  # ... that said a request may start now
+        self.doubt = 0  # news that granted reservations may have to be given back
+        self.grants: dict[str, int] = {}  # reservation id -> ``doubt`` when granted
+        self.task: asyncio.Task[None] | None = None
+
+    def idle(self) -> bool:
+        return not (self.waiters or self.settles or self.give_backs or self.rechecks)
+
+
+class RedisRateLimiter(AsyncClosing):
     """A rate limiter whose budgets live in Redis, shared by every process that uses it.
 
     Pass it to each ``GitBookClient`` (``rate_limiter=``) of every worker, process or
     machine that uses the same token; they then keep together to the server's limit.
-    Close it (``await limiter.aclose()`` or ``async with``) when done; clients never close
-    it. Use it from one event loop.
+    Close it (``await limiter.aclose()`` or ``async with``) when done: closing settles what
+    is still pending; clients never close it. Use it from one event loop.
 
     Args:
         client: A ``redis.asyncio.Redis`` client (borrowed: ``aclose()`` leaves it open).
-        prefix: Prefix of the Redis keys.
+        prefix: Prefix of the Redis keys (and of the news channel, ``prefix + "news"``).
         on_unavailable: When Redis cannot be reached: ``"raise"`` (default) raises
             ``RateLimiterUnavailableError`` and sends nothing; ``"local"`` logs a warning and
             keeps the budget in this process until Redis answers again (tried every
             ``retry_interval`` seconds), so the processes no longer coordinate meanwhile.
         retry_interval: See ``on_unavailable``.
-        release_spread: Seconds over which tasks released together spread out.
+        release_spread: Seconds over which processes released together (at a reset, after
+            a pause) spread out.
         lease_seconds: How long a reservation counts if its process dies before settling it.
         key_ttl: Seconds a budget stays in Redis after its last change.
+        batch: Most reservations one call takes for the tasks of this process waiting then.
+        settle_delay: Seconds answers may gather before they are settled in one call (a
+            call that reserves goes at once and takes them along).
 
     """
 
@@ -121,29 +167,37 @@ class RedisRateLimiter(BudgetLimiter, AsyncClosing):
         release_spread: float = DEFAULT_RELEASE_SPREAD,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         key_ttl: float = DEFAULT_KEY_TTL,
+        batch: int = REDIS_BATCH,
+        settle_delay: float = REDIS_SETTLE_DELAY,
     ) -> None:
         if on_unavailable not in ("raise", "local"):
             raise ConfigurationError(
                 f"on_unavailable must be 'raise' or 'local', got {on_unavailable!r}"
             )
-        super().__init__(
-            release_spread=release_spread, lease_seconds=lease_seconds, news_poll=_NEWS_TIMEOUT
-        )
+        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+            raise ConfigurationError(f"batch must be an int >= 1, got {batch!r}")
         self._redis = client
         self._owns_client = False
         self._prefix = prefix
+        self._channel = prefix + REDIS_NEWS_CHANNEL
         self._on_unavailable = on_unavailable
         self._retry_interval = retry_interval
+        self.release_spread = release_spread
+        self.lease_seconds = lease_seconds
         self._key_ttl_ms = str(int(key_ttl * 1000))
-        self._swap = client.register_script(_SWAP)
+        self._batch = batch
+        self._settle_delay = settle_delay
+        self._script = client.register_script(SCRIPT)
+        self._sender = secrets.token_hex(8)
         self._local = LocalRateLimiter(release_spread=release_spread)
         self._local_ids: set[str] = set()
         self._down_until: float | None = None
         self._where = _describe(client)
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._seen: dict[str, str] = {}
-        self._clock_offset = 0.0
-        self._watching: set[str] = set()
+        self._keys: dict[str, _Key] = {}
+        self._listener: asyncio.Task[None] | None = None
+        self._subscribed: asyncio.Event | None = None
+        self._helpers: set[asyncio.Task[None]] = set()
+        self._closed = False
 
     @classmethod
     def from_url(
@@ -165,83 +219,7 @@ class RedisRateLimiter(BudgetLimiter, AsyncClosing):
         limiter._owns_client = True
         return limiter
 
-    # --- the store --------------------------------------------------------------------------
-
-    async def _transact(self, key: str, step: Step[T]) -> T:
-        # One step at a time per process: the compare-and-set then only races the other
-        # processes, instead of every waiting task of this one (which would retry O(n^2)).
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            return await self._swap_step(key, step)
-
-    async def _swap_step(self, key: str, step: Step[T]) -> T:
-        name = self._prefix + key
-        # Optimistic: assume the budget is what this process saw last, at Redis's time as
-        # estimated from the last answer; a wrong guess costs one round trip, which returns
-        # the real budget and time.
-        current = self._seen.get(key)
-        now = time.time() + self._clock_offset
-        if current is None:
-            _, current, now = await self._call(name, "", "")  # "" writes nothing: a read
-        for _ in range(_MAX_SWAPS):
-            budget, result = step(budget_from_json(current), now)
-            new = budget_to_json(budget)
-            if new == current:
-                self._seen[key] = current
-                return result
-            ok, current, now = await self._call(name, current, new)
-            if ok:
-                self._seen[key] = new
-                return result
-        raise RateLimiterUnavailableError(
-            f"the rate budget in Redis at {self._where} kept changing under this process "
-            f"({_MAX_SWAPS} attempts); retry"
-        )
-
-    async def _call(self, name: str, expected: str, new: str) -> tuple[bool, str, float]:
-        answer = await self._swap(keys=[name], args=[expected, new, self._key_ttl_ms])
-        ok, current, seconds, micros = answer
-        text = current.decode() if isinstance(current, bytes) else str(current)
-        now = int(seconds) + int(micros) / 1e6
-        self._clock_offset = now - time.time()
-        return bool(ok), text, now
-
-    async def _wait(self, key: str, seconds: float | None) -> None:
-        """Wait for a time or for news; one task per process watches Redis for the others.
-
-        The watcher reads the budget every 50 ms. It wakes this process's tasks waiting for
-        news when the budget changed, and those waiting for a time when a request may start
-        (another process gave a reservation back, or an answer showed more remains).
-        """
-        if key in self._watching:
-            await super()._wait(key, seconds)
-            return
-        self._watching.add(key)
-        try:
-            await self._watch(key, seconds)
-        finally:
-            self._watching.discard(key)
-
-    async def _watch(self, key: str, seconds: float | None) -> None:
-        deadline = None if seconds is None else time.monotonic() + seconds
-        while deadline is None or time.monotonic() < deadline:
-            pause = _WATCH_INTERVAL * random.uniform(0.5, 1.0)
-            if deadline is not None:
-                pause = min(pause, max(deadline - time.monotonic(), 0.0))
-            if await self._announced(key, seconds, pause):
-                return  # news from this process itself
-            _, current, now = await self._call(self._prefix + key, "", "")
-            changed = current != self._seen.get(key)
-            self._seen[key] = current
-            # A request may start: say so even if nothing changed since this process last
-            # looked (its own news may have come while this read was on its way).
-            opened = opens(budget_from_json(current), now)
-            if changed or opened:
-                self._announce(key, opened=opened)
-            if opened or (changed and seconds is None):
-                return
-
-    # --- the limiter, with the fallback -----------------------------------------------------
+    # --- the four steps -----------------------------------------------------------------------
 
     async def acquire(self, key: str, *, max_wait: float) -> Reservation:
         """Wait until the shared budget allows one more request, then reserve it.
@@ -252,50 +230,290 @@ class RedisRateLimiter(BudgetLimiter, AsyncClosing):
 
         """
         if not self._redis_down():
+            state = self._key(key)
+            loop = asyncio.get_running_loop()
+            waiter = _Waiter(loop.create_future(), max_wait)
+            state.waiters.append(waiter)
+            self._kick(key, state)
+            started = time.monotonic()
             try:
-                return await super().acquire(key, max_wait=max_wait)
-            except (RedisError, OSError, asyncio.TimeoutError) as exc:
-                self._failed(exc)
+                lease_id = await waiter.future
+            except _StoreFailedError as failed:
+                self._failed(failed.cause)
+            except asyncio.CancelledError:
+                self._abandon(key, state, waiter)
+                raise
+            else:
+                if waiter.timed:
+                    log_wait(time.monotonic() - started)
+                return Reservation(key, lease_id)
         reservation = await self._local.acquire(key, max_wait=max_wait)
         self._local_ids.add(reservation.id)
         return reservation
 
     async def confirm(self, reservation: Reservation) -> bool:
-        """Re-check a reservation before sending; False: it was given back."""
+        """Re-check a reservation before sending; False: it was given back.
+
+        No round trip unless news came since it was granted that may take it back (a
+        pause, more reserved than the server allows): then the script re-checks it.
+        """
         if reservation.id in self._local_ids:
             return await self._local.confirm(reservation)
+        state = self._key(reservation.key)
+        granted = state.grants.get(reservation.id)
+        if granted is not None and granted == state.doubt:
+            return True
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        state.rechecks.append((reservation.id, future))
+        self._kick(reservation.key, state)
         try:
-            return await super().confirm(reservation)
-        except (RedisError, OSError, asyncio.TimeoutError) as exc:
-            self._failed(exc)
+            confirmed = await future
+        except _StoreFailedError as failed:
+            self._failed(failed.cause)
             return True  # "local": go ahead; the reservation lapses in Redis on its own
+        if confirmed:
+            state.grants[reservation.id] = state.doubt
+        else:
+            state.grants.pop(reservation.id, None)
+        return confirmed
 
     async def release(self, reservation: Reservation) -> None:
-        """Give back a reservation whose request was never sent."""
+        """Give back a reservation whose request was never sent (settled in the next call)."""
         if reservation.id in self._local_ids:
             self._local_ids.discard(reservation.id)
             await self._local.release(reservation)
             return
-        try:
-            await super().release(reservation)
-        except (RedisError, OSError, asyncio.TimeoutError) as exc:
-            self._lost(exc)
+        state = self._key(reservation.key)
+        state.grants.pop(reservation.id, None)
+        state.give_backs.append(reservation.id)
+        self._queued(reservation.key, state)
 
     async def record(self, reservation: Reservation, feedback: RateLimitFeedback | None) -> None:
-        """Settle a sent request with what its response said (None: no response)."""
+        """Settle a sent request with what its response said (None: no response).
+
+        The answer is settled in Redis by this process's next call, within ``settle_delay``;
+        it never fails the request (a failure is logged; the reservation then lapses).
+        """
         if reservation.id in self._local_ids:
             self._local_ids.discard(reservation.id)
             await self._local.record(reservation, feedback)
             return
-        try:
-            await super().record(reservation, feedback)
-        except (RedisError, OSError, asyncio.TimeoutError) as exc:
-            self._lost(exc)
+        state = self._key(reservation.key)
+        state.grants.pop(reservation.id, None)
+        state.settles.append((reservation.id, feedback))
+        if feedback is not None and feedback.status == TOO_MANY_REQUESTS:
+            state.since = 0.0  # a refusal pauses everyone: no gathering
+        self._queued(reservation.key, state)
 
     async def budget(self, key: str) -> Budget:
-        """Read the current budget of ``key`` from Redis (for inspection and tests)."""
-        _, current, _ = await self._call(self._prefix + key, "", "")
-        return budget_from_json(current)
+        """Read the current budget of ``key`` from Redis, after settling what is pending here.
+
+        For inspection and tests.
+        """
+        await self._flush(key)
+        return budget_from_json(await self._redis.get(self._prefix + key))
+
+    # --- one call per key at a time -----------------------------------------------------------
+
+    def _key(self, key: str) -> _Key:
+        state = self._keys.get(key)
+        if state is None:
+            state = self._keys[key] = _Key()
+        return state
+
+    def _queued(self, key: str, state: _Key) -> None:
+        if state.since is None:
+            state.since = time.monotonic()
+        self._kick(key, state)
+
+    def _kick(self, key: str, state: _Key) -> None:
+        """Make sure this key's call loop runs, and wake it."""
+        state.wake.set()
+        if state.task is None or state.task.done():
+            state.task = asyncio.create_task(self._run(key, state), name="gitbook-redis-budget")
+
+    def _abandon(self, key: str, state: _Key, waiter: _Waiter) -> None:
+        """Forget a cancelled waiting task, or give back what it was granted."""
+        future = waiter.future
+        if future.done() and not future.cancelled() and future.exception() is None:
+            lease_id = future.result()
+            state.grants.pop(lease_id, None)
+            state.give_backs.append(lease_id)
+            self._queued(key, state)
+        else:
+            with contextlib.suppress(ValueError):
+                state.waiters.remove(waiter)
+
+    async def _flush(self, key: str) -> None:
+        state = self._keys.get(key)
+        if state is None or not (state.settles or state.give_backs):
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        state.flushed.append(future)
+        state.since = 0.0  # due now
+        self._kick(key, state)
+        await future
+
+    async def _run(self, key: str, state: _Key) -> None:
+        """Run the call loop of ``key``: one script call at a time, while anything is pending."""
+        ask_at: float | None = None  # the waiting tasks ask again then (monotonic)
+        for_news = False  # ... or earlier at any news; else only when one says "opened"
+        news_mark = opened_mark = 0
+        await self._listening()
+        while True:
+            state.wake.clear()
+            if state.waiters:
+                state.waiters = collections.deque(w for w in state.waiters if not w.future.done())
+            if state.idle():
+                for future in state.flushed:
+                    if not future.done():
+                        future.set_result(None)
+                state.flushed.clear()
+                return
+            now = time.monotonic()
+            due = [] if state.rechecks else [_LATER]
+            if state.waiters:
+                heard = state.opened != opened_mark or (for_news and state.news != news_mark)
+                due.append(0.0 if ask_at is None or heard else ask_at - now)
+            if state.since is not None:
+                due.append(state.since + self._settle_delay - now)
+            pause = min(due) if due else 0.0
+            if pause > 0:
+                await _woken(state.wake, pause)
+                continue
+            news_mark, opened_mark = state.news, state.opened
+            answer = await self._call(key, state)
+            if answer is None:
+                ask_at = None
+                continue
+            ask_at, for_news = self._grant(key, state, answer)
+
+    def _grant(self, key: str, state: _Key, answer: Answer) -> tuple[float | None, bool]:
+        """Hand out what a call granted; tell when the tasks left waiting ask again."""
+        if answer.doubtful:
+            state.doubt += 1
+        granted = list(answer.granted)
+        while granted and state.waiters:
+            waiter = state.waiters.popleft()
+            if waiter.future.done():
+                continue
+            lease_id = granted.pop(0)
+            state.grants[lease_id] = state.doubt
+            waiter.future.set_result(lease_id)
+        if granted:  # the tasks went away meanwhile
+            state.give_backs.extend(granted)
+            self._queued(key, state)
+        if answer.send or not state.waiters:
+            return None, False
+        if answer.wait is None:
+            return time.monotonic() + NEWS_TIMEOUT * random.uniform(0.5, 1.0), True
+        seconds = answer.wait
+        for waiter in list(state.waiters):
+            if seconds > waiter.max_wait:
+                state.waiters.remove(waiter)
+                waiter.future.set_exception(too_long(seconds, waiter.max_wait))
+            else:
+                waiter.timed = True
+        jitter = random.uniform(0.0, self.release_spread)
+        return time.monotonic() + seconds + jitter, False
+
+    async def _call(self, key: str, state: _Key) -> Answer | None:
+        """One script call with everything pending for ``key``; None if Redis failed."""
+        settles, state.settles = state.settles, []
+        give_backs, state.give_backs = state.give_backs, []
+        rechecks, state.rechecks = state.rechecks, []
+        flushed, state.flushed = state.flushed, []
+        state.since = None
+        waiting = [w for w in state.waiters if not w.future.done()][: self._batch]
+        take = [secrets.token_hex(8) for _ in waiting]
+        steps = steps_json(
+            settle=settles,
+            give_back=give_backs,
+            recheck=[lease_id for lease_id, _ in rechecks],
+            take=take,
+        )
+        try:
+            raw = await self._script(
+                keys=[self._prefix + key],
+                args=["", self.lease_seconds, self._key_ttl_ms, self._channel, self._sender, steps],
+            )
+            got = Answer.from_json(raw)
+        except _FAILURES as exc:
+            failed = _StoreFailedError(exc)
+            for waiter in list(state.waiters):
+                if not waiter.future.done():
+                    waiter.future.set_exception(failed)
+            state.waiters.clear()
+            for _, check in rechecks:
+                if not check.done():
+                    check.set_exception(failed)
+            if settles or give_backs:
+                self._lost(exc)
+            answer: Answer | None = None
+        else:
+            answer = got
+            for (_, check), confirmed in zip(rechecks, got.rechecked, strict=True):
+                if not check.done():
+                    check.set_result(confirmed)
+        for flush in flushed:
+            if not flush.done():
+                flush.set_result(None)
+        return answer
+
+    # --- news from the other processes --------------------------------------------------------
+
+    async def _listening(self) -> None:
+        """Start the news listener once; wait (briefly) until it is subscribed."""
+        if self._closed:
+            return
+        if self._listener is None or self._listener.done():
+            self._subscribed = asyncio.Event()
+            self._listener = asyncio.create_task(self._listen(), name="gitbook-redis-news")
+        assert self._subscribed is not None
+        await _woken(self._subscribed, NEWS_TIMEOUT)
+
+    async def _listen(self) -> None:
+        """Hear the scripts' messages (``sender key kinds``) for as long as the limiter is open.
+
+        A message from another process wakes this process's call loop of that key. A lost
+        message costs at most ``NEWS_TIMEOUT``: the waiting tasks then ask again anyway.
+        """
+        assert self._subscribed is not None
+        while not self._closed:
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self._channel)
+                self._subscribed.set()
+                while not self._closed:
+                    message = await pubsub.get_message(
+                        ignore_subscribe_messages=True, timeout=NEWS_TIMEOUT
+                    )
+                    if message is not None:
+                        self._heard(message.get("data"))
+            except _FAILURES:
+                self._subscribed.set()  # nobody waits for a subscription that failed
+                await asyncio.sleep(self._retry_interval)
+            finally:
+                with contextlib.suppress(*_FAILURES):
+                    await pubsub.aclose()
+
+    def _heard(self, data: object) -> None:
+        text = data.decode() if isinstance(data, bytes) else str(data)
+        sender, _, rest = text.partition(" ")
+        name, _, kinds = rest.partition(" ")
+        if sender == self._sender or not name.startswith(self._prefix):
+            return
+        state = self._keys.get(name[len(self._prefix) :])
+        if state is None:
+            return
+        state.news += 1
+        if "o" in kinds:
+            state.opened += 1
+        if "d" in kinds:
+            state.doubt += 1
+        state.wake.set()
+
+    # --- when Redis fails ---------------------------------------------------------------------
 
     def _redis_down(self) -> bool:
         return self._down_until is not None and time.monotonic() < self._down_until
@@ -320,9 +538,9 @@ class RedisRateLimiter(BudgetLimiter, AsyncClosing):
         self._down_until = time.monotonic() + self._retry_interval
 
     def _lost(self, exc: BaseException) -> None:
-        """Redis failed while settling: the reservation lapses on its own; log it."""
+        """Redis failed while settling: the reservations lapse on their own; log it."""
         logger.warning(
-            "Redis at %s failed while settling a reservation (%s); it lapses within %g s",
+            "Redis at %s failed while settling reservations (%s); they lapse within %g s",
             self._where,
             type(exc).__name__,
             self.lease_seconds,
@@ -331,13 +549,38 @@ class RedisRateLimiter(BudgetLimiter, AsyncClosing):
     # --- lifecycle --------------------------------------------------------------------------
 
     async def aclose(self) -> None:
-        """Close the Redis connection if this limiter opened it (``from_url``); idempotent."""
+        """Settle what is pending, stop listening, close the connection if ours; idempotent.
+
+        The connection is ours when the limiter opened it (``from_url``).
+        """
+        if self._closed:
+            return
+        self._closed = True
+        for key in list(self._keys):
+            with contextlib.suppress(*_FAILURES):
+                await self._flush(key)
+        tasks = [state.task for state in self._keys.values() if state.task is not None]
+        if self._listener is not None:
+            tasks.append(self._listener)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         if self._owns_client:
             self._owns_client = False
             await self._redis.aclose()
 
     def __repr__(self) -> str:
         return f"<RedisRateLimiter {self._where} prefix={self._prefix!r}>"
+
+
+async def _woken(event: asyncio.Event, seconds: float) -> None:
+    """Wait until ``event`` is set, or at most ``seconds``."""
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)
+
+
+_LATER: Final = 3600.0
+"""A pause long enough to mean "until woken" in the call loop."""
 
 
 def _describe(client: aioredis.Redis) -> str:

@@ -32,11 +32,15 @@ from gitbook_async._ratelimit._budget import (
     Send,
     Wait,
     advance,
+    announces,
+    doubtful,
     give_back,
+    outlook,
     plan,
     recheck,
     settle,
     take,
+    take_many,
 )
 from gitbook_async._ratelimit._codec import budget_from_json, budget_to_json
 from gitbook_async.testing import DEMO_SPACE_ID, FakeGitBook, Fault, RateLimitWindow
@@ -358,6 +362,66 @@ def test_give_back_returns_one_unit_once() -> None:
     after = give_back(budgeted(available=2, leases=(MINE,)), MINE.id)
     assert (after.available, after.leases) == (3, ())
     assert give_back(after, MINE.id) == after
+
+
+TAKE_MANY = [
+    ("no news: one probe, then wait for its answer", Budget(), 4, 1, Wait(None)),
+    ("three left for four waiting: three, then the reset", budgeted(available=3), 4, 3, Wait(10.0)),
+    ("five left for two waiting: two, still open", budgeted(available=5), 2, 2, Send()),
+    ("no limit known: all", budgeted(available=None), 3, 3, Send()),
+    ("paused: none", budgeted(paused_until=104.0), 3, 0, Wait(4.0)),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "budget", "wanted", "granted", "after"), TAKE_MANY, ids=[t[0] for t in TAKE_MANY]
+)
+def test_take_many(name: str, budget: Budget, wanted: int, granted: int, after: object) -> None:
+    """take_many() reserves in order while the budget allows, numbering at grant (table)."""
+    leases = [lease(f"w{index}") for index in range(wanted)]
+    budget_after, count, decision = take_many(budget, NOW, leases)
+    assert (count, decision) == (granted, after)
+    assert [(x.id, x.sent) for x in budget_after.leases] == [
+        (f"w{index}", budget.sends + index) for index in range(granted)
+    ]
+
+
+ANNOUNCES = [
+    ("the probe's answer opens the budget", Budget(leases=(MINE,)), budgeted(), True),
+    ("the budget closes: nobody to tell", budgeted(), budgeted(available=0), False),
+    ("still open: nothing to tell", budgeted(available=4), budgeted(available=3), False),
+    (
+        "a pause begins: reservations out are in doubt",
+        budgeted(),
+        budgeted(paused_until=101.0),
+        True,
+    ),
+    ("over-reserved", budgeted(leases=(MINE,)), budgeted(available=-1, leases=(MINE,)), True),
+    (
+        "news-waiters must plan again (now: a time)",
+        budgeted(available=0, rolled=True, leases=(MINE,)),
+        budgeted(available=0),
+        True,
+    ),
+    ("a given-back unit reopens", budgeted(available=0), budgeted(available=1), True),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "before", "after", "expected"), ANNOUNCES, ids=[a[0] for a in ANNOUNCES]
+)
+def test_announces(name: str, before: Budget, after: Budget, expected: bool) -> None:
+    """announces() tells which changes other processes must hear of (table)."""
+    assert announces(before, after, NOW) is expected
+
+
+def test_outlook_and_doubt() -> None:
+    """outlook() names plan()'s kind; doubtful() is recheck()'s reason to give back."""
+    assert outlook(budgeted(), NOW) == "send"
+    assert outlook(budgeted(available=0), NOW) == "time"
+    assert outlook(Budget(leases=(MINE,)), NOW) == "news"
+    assert not doubtful(budgeted(leases=(MINE,)))
+    assert doubtful(Budget(leases=(MINE, lease("p"))))
 
 
 # --- serialisation and parsing ---------------------------------------------------------------

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import ParamSpec
 
 import pytest
+import redis.asyncio as aioredis
 
 from benchmarks import ratelimit as ratelimit_bench
 from gitbook_async import (
@@ -78,6 +79,7 @@ async def test_the_budget_lives_in_redis(limiters: Factory) -> None:
     assert await first.confirm(probe)
     reset = time.time() + 100
     await first.record(probe, news(4, reset))
+    await first.budget(KEY)  # settles what first has pending (within settle_delay anyway)
     budget = await second.budget(KEY)
     assert (budget.available, budget.limit, budget.reset, budget.leases) == (4, 10, reset, ())
 
@@ -112,7 +114,7 @@ async def test_a_waiting_process_goes_when_another_process_records(limiters: Fac
     await first.record(probe, news(5, time.time() + 100))
     reservation = await waiter
     await second.release(reservation)
-    assert (await first.budget(KEY)).available == 5
+    assert (await second.budget(KEY)).available == 5
 
 
 @hard_timeout
@@ -123,6 +125,7 @@ async def test_a_429_in_one_process_pauses_the_others(limiters: Factory) -> None
     await first.record(probe, news(5, time.time() + 100))
     sent = await first.acquire(KEY, max_wait=5)
     await first.record(sent, RateLimitFeedback(status=429, retry_after=30.0))
+    await first.budget(KEY)
     with pytest.raises(RateLimitError) as caught:
         await second.acquire(KEY, max_wait=2.0)
     assert caught.value.retry_after is not None
@@ -181,14 +184,15 @@ async def test_redis_failing_after_acquire_does_not_fail_the_request(
     await limiter.aclose()
     # An outage: from now on the limiter talks to a closed port.
     dead = RedisRateLimiter.from_url(f"redis://127.0.0.1:{free_port()}/0", connect_timeout=1.0)
-    limiter._redis, limiter._swap = dead._redis, dead._swap
+    limiter._redis, limiter._script, limiter._closed = dead._redis, dead._script, False
     with caplog.at_level(logging.WARNING, logger="gitbook_async"):
-        assert await limiter.confirm(second)
+        assert await limiter.confirm(second)  # no news since it was granted: no round trip
         await limiter.record(second, news(3, time.time() + 100))
         await limiter.release(third)
+        await limiter._flush(KEY)
     await dead.aclose()
     messages = [r.getMessage() for r in caplog.records]
-    assert any("settling a reservation" in m for m in messages)
+    assert any("failed while settling reservations" in m for m in messages)
 
 
 def test_on_unavailable_must_be_known(redis_server: RedisServer) -> None:
@@ -286,3 +290,146 @@ def test_a_unix_socket_url_is_described_without_secrets() -> None:
     limiter = RedisRateLimiter.from_url("unix://:hunter2@/run/redis.sock?db=2")
     assert "unix:/run/redis.sock/2" in repr(limiter)
     assert "hunter2" not in repr(limiter)
+
+
+# --- what it costs Redis (issue 18) -------------------------------------------------------------
+
+
+@pytest.fixture
+async def counter(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
+    """One connection that reads Redis's command counts (its handshake done once)."""
+    client = aioredis.Redis.from_url(redis_server.url)
+    await client.ping()
+    yield client
+    await client.aclose()
+
+
+async def commands(counter: aioredis.Redis) -> dict[str, int]:
+    """Calls per command Redis has counted so far (INFO commandstats)."""
+    return await ratelimit_bench.command_counts(counter)
+
+
+async def sent_since(counter: aioredis.Redis, before: dict[str, int]) -> int:
+    """Commands clients sent since ``before`` (the INFO that measures excluded)."""
+    return ratelimit_bench.command_delta(before, await commands(counter)).sent
+
+
+@hard_timeout
+async def test_confirm_costs_no_round_trip_and_a_batch_one(
+    limiters: Factory, counter: aioredis.Redis
+) -> None:
+    """Ten tasks waiting for the probe get their reservations from one call; confirming
+    them sends nothing; their ten answers are settled together."""
+    limiter = limiters()
+    probe = await limiter.acquire(KEY, max_wait=5)
+    waiters = [asyncio.create_task(limiter.acquire(KEY, max_wait=5)) for _ in range(10)]
+    await asyncio.sleep(0.05)
+    before = await commands(counter)
+    await limiter.record(probe, news(20, time.time() + 100, limit=30))
+    reservations = await asyncio.gather(*waiters)
+    assert await sent_since(counter, before) == 1  # settle + ten reservations
+    before = await commands(counter)
+    assert all([await limiter.confirm(r) for r in reservations])
+    assert await sent_since(counter, before) == 0
+    before = await commands(counter)
+    for reservation in reservations:
+        await limiter.record(reservation, news(10, time.time() + 100, limit=30))
+    await asyncio.sleep(0.1)  # more than settle_delay
+    assert await sent_since(counter, before) == 1
+    assert (await limiter.budget(KEY)).leases == ()
+
+
+@hard_timeout
+async def test_news_of_a_pause_makes_confirm_recheck(limiters: Factory) -> None:
+    """A reservation granted before another process's 429 is re-checked, and given back."""
+    first, second = limiters(), limiters()
+    probe = await first.acquire(KEY, max_wait=5)
+    await first.record(probe, news(5, time.time() + 100))
+    await first.budget(KEY)
+    queued = await second.acquire(KEY, max_wait=5)
+    sent = await first.acquire(KEY, max_wait=5)
+    await first.record(sent, RateLimitFeedback(status=429, retry_after=30.0))
+    for _ in range(100):  # the pause reaches second by pub/sub
+        if second._keys[KEY].doubt:
+            break
+        await asyncio.sleep(0.01)
+    assert not await second.confirm(queued)
+    assert (await second.budget(KEY)).leases == ()
+
+
+@hard_timeout
+async def test_a_waiting_process_neither_polls_nor_hangs_on_a_lost_message(
+    limiters: Factory, counter: aioredis.Redis
+) -> None:
+    """Waiting for the probe's answer costs no polling; when the news is lost (published
+    where nobody listens), the waiter still asks again within the safety net (1 s)."""
+    first, second = limiters(), limiters()
+    probe = await first.acquire(KEY, max_wait=5)
+    waiter = asyncio.create_task(second.acquire(KEY, max_wait=5))
+    await asyncio.sleep(0.1)
+    before = await commands(counter)
+    await asyncio.sleep(0.3)
+    assert await sent_since(counter, before) == 0
+    first._channel = "nobody-listens"
+    started = time.monotonic()
+    await first.record(probe, news(5, time.time() + 100))
+    await first.budget(KEY)
+    reservation = await waiter
+    assert time.monotonic() - started <= 1.2
+    await second.release(reservation)
+
+
+@hard_timeout
+async def test_a_dead_processs_reservation_lapses(limiters: Factory) -> None:
+    """A probe whose process never settles it lapses after lease_seconds; then others go."""
+    dead, alive = limiters(lease_seconds=0.3), limiters()
+    await dead.acquire(KEY, max_wait=5)
+    started = time.monotonic()
+    reservation = await alive.acquire(KEY, max_wait=5)
+    assert 0.25 <= time.monotonic() - started <= 1.5
+    assert [lease.id for lease in (await alive.budget(KEY)).leases] == [reservation.id]
+
+
+@hard_timeout
+async def test_a_wait_for_the_reset_logs_once_at_info_with_the_total(
+    limiters: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each call that waited for a time logs one INFO line with all it waited; no WARNING."""
+    limiter = limiters(release_spread=0.0)
+    probe = await limiter.acquire(KEY, max_wait=5)
+    await limiter.record(probe, news(0, time.time() + 0.4))
+    with caplog.at_level(logging.DEBUG, logger="gitbook_async"):
+        reservations = await asyncio.gather(*(limiter.acquire(KEY, max_wait=5) for _ in range(2)))
+    for reservation in reservations:
+        await limiter.release(reservation)
+    records = [r for r in caplog.records if "rate budget" in r.getMessage()]
+    assert [r.levelno for r in records] == [logging.INFO, logging.INFO]
+    waited = [float(r.getMessage().split("waited ")[1].split(" s")[0]) for r in records]
+    assert all(0.25 <= seconds <= 1.0 for seconds in waited)
+
+
+def test_batch_must_be_a_positive_int(redis_server: RedisServer) -> None:
+    """A batch below one is refused at construction."""
+    with pytest.raises(ConfigurationError, match="batch"):
+        RedisRateLimiter.from_url(redis_server.url, batch=0)
+
+
+def test_three_processes_cost_at_most_two_commands_per_request(
+    redis_server: RedisServer,
+) -> None:
+    """Issue 18's goal at a small size: 3 processes x 20 calls, 20 per second, one token."""
+
+    async def race() -> ratelimit_bench.Run:
+        window = RateLimitWindow(20, 1.0)
+        async with FakeGitBook.with_demo_data(
+            token=ratelimit_bench.TOKEN, rate_limit=window
+        ) as server:
+            return await asyncio.wait_for(
+                ratelimit_bench.race(server, redis_server.url, calls=20, count=3), 60
+            )
+
+    run = asyncio.run(race())
+    assert run.refused == 0
+    assert run.commands is not None
+    assert run.commands.per_request(run.requests) <= 2.0
+    assert run.commands.executed_per_request(run.requests) <= 4.0

@@ -26,11 +26,12 @@ The rules, as the issue states them:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 import attrs
 
+from gitbook_async._constants import TOO_MANY_REQUESTS
 from gitbook_async._headers import ServerHints
 
 __all__ = [
@@ -39,15 +40,21 @@ __all__ = [
     "Lease",
     "Send",
     "Wait",
+    "Outlook",
     "advance",
+    "announces",
+    "doubtful",
     "give_back",
+    "outlook",
     "plan",
     "recheck",
     "settle",
     "take",
+    "take_many",
 ]
 
-_TOO_MANY: Final = 429
+Outlook = Literal["send", "news", "time"]
+"""What a new request would do now: start, wait for news (an answer), or wait for a time."""
 
 
 @attrs.frozen
@@ -228,6 +235,60 @@ def take(
     return budget, decision
 
 
+def take_many(budget: Budget, now: float, leases: Sequence[Lease]) -> tuple[Budget, int, Decision]:
+    """Reserve as many of ``leases`` as the budget allows now, in order, in one step.
+
+    The shared store's batch: one round trip reserves for several waiting tasks of a
+    process. Each granted lease is numbered (``sent``) in the order of granting, since its
+    holder sends it without a round trip to re-check (the order of sending within one
+    process follows the order of granting). Returns the budget, how many of ``leases``
+    (the first ones) were granted, and the decision for the next request (``Send`` if the
+    budget allows more, else how long the others wait; no jitter: the caller adds its own).
+    """
+    budget = advance(budget, now)
+    granted = 0
+    for lease in leases:
+        if not isinstance(plan(budget, now), Send):
+            break
+        budget, _ = take(budget, now, attrs.evolve(lease, sent=budget.sends))
+        budget = attrs.evolve(budget, sends=budget.sends + 1)
+        granted += 1
+    return budget, granted, plan(budget, now)
+
+
+def outlook(budget: Budget, now: float) -> Outlook:
+    """Tell what a new request would do under ``budget`` (already advanced to ``now``)."""
+    decision = plan(budget, now)
+    if isinstance(decision, Send):
+        return "send"
+    return "news" if decision.seconds is None else "time"
+
+
+def doubtful(budget: Budget) -> bool:
+    """Tell whether a reservation granted earlier may have to be given back (re-checked).
+
+    The conditions under which ``recheck`` refuses: a pause, more reserved than the server
+    allows, or a probe in progress with other reservations out. A limiter that confirms
+    reservations without a round trip does so only while no such news has come.
+    """
+    over = not budget.probing and budget.available is not None and budget.available < 0
+    crowded_probe = budget.probing and len(budget.leases) > 1
+    return budget.paused_until is not None or over or crowded_probe
+
+
+def announces(before: Budget, after: Budget, now: float) -> bool:
+    """Tell whether a change from ``before`` to ``after`` (both at ``now``) is news to share.
+
+    Waiting tasks elsewhere need to hear of it when a request may start now and could not
+    before, when tasks waiting for news must plan again (the outlook changed), or when
+    reservations already granted may have to be given back (``doubtful`` began). Other
+    changes (the budget closing, a time passing) need no message: the waits end on their own.
+    """
+    was, now_is = outlook(before, now), outlook(after, now)
+    changed = was != now_is and (now_is == "send" or was == "news")
+    return changed or (doubtful(after) and not doubtful(before))
+
+
 def give_back(budget: Budget, lease_id: str) -> Budget:
     """Return an unused reservation (its request was never sent) to the budget."""
     leases = tuple(lease for lease in budget.leases if lease.id != lease_id)
@@ -251,9 +312,7 @@ def recheck(
     mine = [lease for lease in budget.leases if lease.id == lease_id]
     if not mine:
         return budget, False  # lapsed while waiting for the slot: reserve again
-    over = not budget.probing and budget.available is not None and budget.available < 0
-    crowded_probe = budget.probing and len(budget.leases) > 1
-    if budget.paused_until is not None or over or crowded_probe:
+    if doubtful(budget):
         return give_back(budget, lease_id), False
     renewed = tuple(
         Lease(lease.id, renew_until, budget.sends) if lease.id == lease_id else lease
@@ -275,10 +334,10 @@ def settle(budget: Budget, lease_id: str, feedback: RateLimitFeedback | None, no
         return budget
     if feedback.limit is not None and feedback.limit >= 1:
         budget = attrs.evolve(budget, limit=feedback.limit)
-    if feedback.status == _TOO_MANY and feedback.retry_after is not None:
+    if feedback.status == TOO_MANY_REQUESTS and feedback.retry_after is not None:
         return _pause(budget, now + feedback.retry_after)
     remaining = feedback.remaining
-    if feedback.status == _TOO_MANY:
+    if feedback.status == TOO_MANY_REQUESTS:
         if remaining is None and feedback.reset is None:
             return _pause(budget, now)  # no wait named: every task waits for one probe
         remaining = 0  # refused: nothing remains in this window, whatever the header says

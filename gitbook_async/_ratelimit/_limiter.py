@@ -13,6 +13,8 @@
         await limiter.record(reservation, RateLimitFeedback.from_response(...))
 
 and ``release(reservation)`` gives back a reservation that was never sent (cancelled).
+``confirm`` need not cost a round trip: a limiter may answer True at once while no news
+came that could take the reservation back (``RedisRateLimiter`` does).
 """
 
 from __future__ import annotations
@@ -24,10 +26,16 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from typing import Final, Protocol, TypeVar, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 import attrs
 
+from gitbook_async._constants import (
+    DEFAULT_LEASE_SECONDS,
+    DEFAULT_RELEASE_SPREAD,
+    LOGGER_NAME,
+    NEWS_TIMEOUT,
+)
 from gitbook_async._errors import RateLimitError
 from gitbook_async._ratelimit._budget import (
     Budget,
@@ -50,21 +58,14 @@ __all__ = [
     "LocalRateLimiter",
     "RateLimiter",
     "Reservation",
+    "log_wait",
+    "too_long",
 ]
 
-logger = logging.getLogger("gitbook_async")
+logger = logging.getLogger(LOGGER_NAME)
 
 T = TypeVar("T")
 Step = Callable[[Budget, float], tuple[Budget, T]]
-
-DEFAULT_RELEASE_SPREAD: Final = 0.1
-"""Seconds over which the tasks released together (at a reset, after a pause) spread out."""
-
-DEFAULT_LEASE_SECONDS: Final = 300.0
-"""How long a reservation lasts unless its holder settles it (e.g. a process that died)."""
-
-_NEWS_POLL: Final = 1.0
-"""Longest wait for news in one process before the budget is read again (a safety net)."""
 
 
 @attrs.frozen
@@ -105,7 +106,11 @@ class RateLimiter(Protocol):
         ...
 
     async def confirm(self, reservation: Reservation) -> bool:
-        """Re-check a reservation just before sending; False means it was given back."""
+        """Re-check a reservation just before sending; False means it was given back.
+
+        Called once per attempt, after the in-flight slot was taken: answer at once (True)
+        when no news came since ``acquire`` that could take the reservation back.
+        """
         ...
 
     async def release(self, reservation: Reservation) -> None:
@@ -144,7 +149,8 @@ class BudgetLimiter(abc.ABC):
 
         """
         lease_id = secrets.token_hex(8)
-        logged = False
+        started = time.monotonic()
+        timed = False  # waited for a time (a reset, a pause) at least once
         while True:
             jitter = random.uniform(0.0, self.release_spread)
 
@@ -154,13 +160,13 @@ class BudgetLimiter(abc.ABC):
 
             decision = await self._transact(key, step)
             if isinstance(decision, Send):
+                if timed:
+                    log_wait(time.monotonic() - started)
                 return Reservation(key, lease_id)
             seconds = decision.seconds
             if seconds is not None and seconds - jitter > max_wait:  # jitter is ours
-                raise _too_long(seconds - jitter, max_wait)
-            if seconds is not None and not logged:
-                logged = True
-                logger.warning("rate budget spent; waiting %.2f s before the next request", seconds)
+                raise too_long(seconds - jitter, max_wait)
+            timed = timed or seconds is not None
             await self._wait(key, seconds)
 
     async def confirm(self, reservation: Reservation) -> bool:
@@ -248,7 +254,7 @@ class LocalRateLimiter(BudgetLimiter):
         super().__init__(
             release_spread=release_spread,
             lease_seconds=DEFAULT_LEASE_SECONDS,
-            news_poll=_NEWS_POLL,
+            news_poll=NEWS_TIMEOUT,
         )
         self._budgets: dict[str, Budget] = {}
 
@@ -270,7 +276,13 @@ class LocalRateLimiter(BudgetLimiter):
         return f"<LocalRateLimiter budgets={len(self._budgets)}>"
 
 
-def _too_long(seconds: float, max_wait: float) -> RateLimitError:
+def log_wait(seconds: float) -> None:
+    """Log, at INFO, that a call waited ``seconds`` in all for the rate budget (once per call)."""
+    logger.info("rate budget spent: this call waited %.2f s for its turn", seconds)
+
+
+def too_long(seconds: float, max_wait: float) -> RateLimitError:
+    """Make the error of a call whose wait for the budget would exceed ``max_wait``."""
     return RateLimitError(
         f"the rate budget of this token allows the next request in {seconds:.1f} s, longer "
         f"than RetryPolicy.max_wait={max_wait:g} s; retry later (after retry_after seconds) "
