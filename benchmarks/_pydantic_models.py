@@ -2,7 +2,7 @@
 
 Benchmark-only (the ``bench`` extra): the SDK does not depend on pydantic. The mirror is
 field for field, with the same required/optional split and the same behaviour where it
-costs time: camelCase aliases (with the same exceptions), strict primitives (``StrictStr``,
+costs time: the models' own wire names as aliases, strict primitives (``StrictStr``,
 ``StrictBool``, ``StrictFloat`` accepting integers), open enums (a known value becomes the
 member, another string stays a string), discriminated subclasses (configuration
 properties, configurations, merge rules) chosen by the same keys, unknown fields kept
@@ -25,7 +25,6 @@ from pydantic import (
     StrictStr,
     Tag,
 )
-from pydantic.alias_generators import to_camel
 
 from gitbook_async import (
     BillingCreditsBundle,
@@ -44,30 +43,43 @@ from gitbook_async import (
     OrganizationCommunityType,
     OrganizationType,
     OrganizationUseCase,
+    models,
 )
+from gitbook_async.models import GitBookModel
+from gitbook_async.models._base import wire_fields
 
 __all__ = ["PydanticIntegration", "PydanticIntegrationList", "PydanticOrganization"]
 
-# The SDK's wire-name exceptions (its wire layer), keyed by attribute name.
-_ALIAS_EXCEPTIONS: Final = {
-    "create_open_api_spec": "createOpenAPISpec",
-    "internal_is_on_new_trial": "internal_isOnNewTrial",
-    "internal_billing_migration": "internal_billingMigration",
-    "can_use_saml": "canUseSAML",
-    "completion_url": "completion_url",
-    "callback_url": "callback_url",
-    "button_text": "button_text",
-    "plus_2024": "plus_2024",
-    "pro_2024": "pro_2024",
-}
+
+def _wire_keys() -> dict[str, str]:
+    """Return ``{attribute name: wire key}`` over every model class of the SDK.
+
+    Read from the models' own declarations (``wire_fields``), so the mirror cannot drift
+    from them. One table serves every mirror class because no attribute name has two wire
+    keys across the models; should one ever, this fails at import and that mirror class
+    needs its own table.
+
+    Raises:
+        ValueError: an attribute name has different wire keys in two model classes.
+
+    """
+    table: dict[str, str] = {}
+    for name in models.__all__:
+        cls = getattr(models, name)
+        if not (isinstance(cls, type) and issubclass(cls, GitBookModel)):
+            continue
+        for field, key in wire_fields(cls):
+            if table.setdefault(field.name, key) != key:
+                raise ValueError(f"{field.name} is {table[field.name]!r} and {key!r} on the wire")
+    return table
 
 
-def _alias(name: str) -> str:
-    return _ALIAS_EXCEPTIONS.get(name) or to_camel(name)
+# A field name missing here raises KeyError when its mirror class is built.
+_WIRE_KEYS: Final = _wire_keys()
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="allow", alias_generator=_alias)
+    model_config = ConfigDict(frozen=True, extra="allow", alias_generator=_WIRE_KEYS.__getitem__)
 
 
 # Open enums: the member for a known value, the plain string otherwise (tried in order).
@@ -398,13 +410,7 @@ class PydanticIntegrationPermissions(_Model):
     admin: StrictBool
 
 
-def _kebab(name: str) -> str:
-    return name.replace("_", "-")
-
-
 class PydanticCSPDirectives(_Model):
-    model_config = ConfigDict(alias_generator=_kebab)
-
     base_uri: StrictStr | None = None
     block_all_mixed_content: StrictStr | None = None
     child_src: StrictStr | None = None

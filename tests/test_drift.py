@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -305,3 +306,23 @@ def test_model_atoms_read_field_types() -> None:
     assert drift.model_atoms(tuple[models.IntegrationScope | str, ...]) == {
         ("array", frozenset({("string",)}))
     }
+
+
+def test_a_base_class_stands_for_its_public_subclasses_only() -> None:
+    """A class derived from a model outside gitbook_async.models (such as the fast path's
+    private twins) is not a model: the drift report reads the public list of models.
+    """
+    from gitbook_async import models
+
+    class Stray(models.MergeRule):
+        __slots__ = ()
+
+    try:
+        assert drift.model_atoms(models.MergeRule) == {
+            ("object", "MergeRule"),
+            ("object", "UsersMergeRule"),
+            ("object", "CustomMergeRule"),
+        }
+    finally:
+        del Stray
+        gc.collect()  # out of MergeRule.__subclasses__() again

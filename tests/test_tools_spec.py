@@ -393,11 +393,14 @@ def test_validate_needs_a_resolved_schema() -> None:
         validate({}, {"propertyNames": {"maxLength": 1}})
 
 
-def test_format_path_quotes_unusual_keys() -> None:
-    """Keys that are not identifiers are quoted in brackets."""
-    assert spec_schemas.format_path(()) == "$"
-    assert spec_schemas.format_path(("items", 3, "base-uri")) == "items[3].base-uri"
-    assert spec_schemas.format_path(("scopes", "space:views:read")) == 'scopes["space:views:read"]'
+def test_validate_writes_paths_as_the_sdk_does() -> None:
+    """Error paths are written as the SDK writes them (odd keys in brackets); ``$`` is the root."""
+    schema: Schema = {"additionalProperties": {"type": "integer"}}
+    assert validate({"base-uri": "x", "space:views:read": 1.5}, schema) == [
+        "base-uri: expected integer, got string",
+        "['space:views:read']: expected integer, got number",
+    ]
+    assert validate("x", {"type": "integer"}) == ["$: expected integer, got string"]
 
 
 def _mutations(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:

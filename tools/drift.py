@@ -9,7 +9,7 @@ endpoints (a fixture made by that tool is accepted too). Every object schema the
 mapped to a model class: a named component to the class of the same name in
 ``gitbook_async.models``, an inline schema through ``INLINE_CLASSES`` (e.g.
 ``Integration.urls`` -> ``IntegrationUrls``). For each pair the properties, their
-required-ness and their types are compared (attrs fields read through ``wire_name``); the
+required-ness and their types are compared (attrs fields read through ``wire_fields``); the
 values of every enum are compared with the members of the ``OpenEnum`` its field uses.
 
 Findings fall in three kinds, each a section of the report:
@@ -44,9 +44,8 @@ from typing import Any, Final, Literal
 import attrs
 
 from gitbook_async import models
-from gitbook_async._wire._accel_code import TWIN_OF
 from gitbook_async.models import GitBookModel, OpenEnum
-from gitbook_async.models._base import wire_name
+from gitbook_async.models._base import wire_fields
 from tools.spec_schemas import Schema, derive, load_json, version_label
 
 Kind = Literal["rejected", "missing", "extra"]
@@ -321,14 +320,19 @@ def object_class(where: str) -> type[GitBookModel] | None:
 # --- the model side ---------------------------------------------------------------------------
 
 
+# The model classes, read from the public list rather than ``GitBookModel.__subclasses__()``:
+# that also holds classes that are no models (the fast path's private twins, attrs' classes
+# replaced by their slotted versions), and the converter dispatches to public classes only.
+_MODEL_CLASSES: Final = tuple(
+    cls
+    for cls in (getattr(models, name) for name in models.__all__)
+    if isinstance(cls, type) and issubclass(cls, GitBookModel)
+)
+
+
 def _subclasses(cls: type) -> list[type]:
-    found: list[type] = []
-    direct: list[type] = cls.__subclasses__()
-    for sub in direct:
-        if TWIN_OF in vars(sub):  # the fast path's private build-time twin of a model
-            continue
-        found += [sub, *_subclasses(sub)]
-    return found
+    """Return the model classes derived from ``cls``, at any depth (not ``cls`` itself)."""
+    return [sub for sub in _MODEL_CLASSES if sub is not cls and issubclass(sub, cls)]
 
 
 def model_atoms(type_: Any) -> Atoms:
@@ -366,11 +370,8 @@ def model_enums(type_: Any) -> list[type[OpenEnum]]:
 
 
 def _fields(cls: type[GitBookModel]) -> dict[str, attrs.Attribute[Any]]:
-    return {
-        wire_name(cls, f.name): f
-        for f in attrs.fields(cls)
-        if f.init and f.name != "unknown_fields"
-    }
+    """Return the wire fields of ``cls`` by wire key."""
+    return {key: field for field, key in wire_fields(cls)}
 
 
 # --- comparing --------------------------------------------------------------------------------

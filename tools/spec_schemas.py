@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from gitbook_async._wire._paths import json_path
+
 Schema = dict[str, Any]
 InstancePath = tuple[str | int, ...]
 Fail = Callable[[str], None]
@@ -315,7 +317,6 @@ _DATE_TIME_RE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$"
 )
 _URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s\"<>\\^`{|}]*$")
-_SIMPLE_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _VALIDATED_KEYWORDS = (
     VALUE_KEYWORDS | {"properties", "items", "additionalProperties"} | set(SCHEMA_LIST_KEYWORDS)
 )
@@ -324,8 +325,9 @@ _VALIDATED_KEYWORDS = (
 def validate(instance: Any, schema: Schema) -> list[str]:
     """Return the ways ``instance`` violates a resolved ``schema``, ``[]`` when it conforms.
 
-    Each error reads ``"<instance path>: <problem>"``, the path like
-    ``items[3].owner.billing.interval`` (``$`` for the root). Formats checked: ``date-time``
+    Each error reads ``"<instance path>: <problem>"``, the path as the SDK's validation
+    errors write it (``gitbook_async._wire._paths.json_path``), like
+    ``items[3].owner.billing.interval``, and ``$`` for the root. Formats checked: ``date-time``
     (RFC 3339) and ``uri`` (absolute); other formats are annotations.
 
     Raises:
@@ -361,19 +363,6 @@ def json_equal(left: Any, right: Any) -> bool:
     return bool(left == right)
 
 
-def format_path(path: Sequence[str | int]) -> str:
-    """Render an instance path as ``items[3].owner["base uri"]`` (``$`` when empty)."""
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif _SIMPLE_KEY_RE.match(part):
-            text += f".{part}" if text else part
-        else:
-            text += f"[{json.dumps(part)}]"
-    return text or "$"
-
-
 def _has_type(value: Any, expected: str) -> bool:
     actual = json_type(value)
     if expected == "number":
@@ -399,7 +388,7 @@ def _validate(value: Any, schema: Schema, path: InstancePath, errors: list[str])
         raise SpecError(f"cannot validate keywords {sorted(unknown)} (resolve $refs first)")
 
     def fail(problem: str) -> None:
-        errors.append(f"{format_path(path)}: {problem}")
+        errors.append(f"{json_path(path) or '$'}: {problem}")
 
     if "type" in schema:
         types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]

@@ -12,7 +12,7 @@ from typing import Any, Final
 import attrs
 
 from gitbook_async._wire._shapes import without_none
-from gitbook_async.models._base import EMPTY_FIELDS, GitBookModel, wire_names
+from gitbook_async.models._base import EMPTY_FIELDS, GitBookModel, wire_fields
 
 __all__ = ["NO_NULLS", "WireField", "WireKeys", "keep_unknown_and_nulls", "model_fields"]
 
@@ -25,7 +25,7 @@ class WireField:
 
     Attributes:
         name: The attribute name.
-        key: The wire key (from the model's declaration, ``models._base.wire_names``).
+        key: The wire key (from the model's declaration, ``models._base.wire_fields``).
         type: The declared type, ``X | None`` included.
         value_type: The type without ``None``.
         nullable: Whether the declared type admits ``None``.
@@ -46,24 +46,20 @@ _MODEL_FIELDS: Final[dict[type, tuple[WireField, ...]]] = {}
 
 
 def model_fields(cls: type[GitBookModel]) -> tuple[WireField, ...]:
-    """Return the wire fields of model class ``cls``, in declaration order (cached)."""
+    """Return the wire fields of model class ``cls``, in declaration order (cached).
+
+    The fields and keys are ``models._base.wire_fields(cls)``'s; this adds what the
+    structure paths need of each type.
+
+    Raises:
+        TypeError: an optional wire field of ``cls`` does not default to None.
+
+    """
     cached = _MODEL_FIELDS.get(cls)
     if cached is not None:
         return cached
-    for field in attrs.fields(cls):
-        # Absent and null both read as None, on every path (and to_dict() omits None).
-        if (
-            field.init
-            and field.name != "unknown_fields"
-            and field.default not in (attrs.NOTHING, None)
-        ):
-            raise TypeError(f"{cls.__name__}.{field.name}: an optional wire field defaults to None")
-    keys = wire_names(cls)
     found = []
-    for field in attrs.fields(cls):
-        key = keys.get(field.name)
-        if key is None:
-            continue  # unknown_fields and the init=False bookkeeping
+    for field, key in wire_fields(cls):
         value_type, nullable = without_none(field.type)
         required = field.default is attrs.NOTHING
         found.append(WireField(field.name, key, field.type, value_type, nullable, required))

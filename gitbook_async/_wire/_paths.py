@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterable
 from typing import Final, TypeVar
 
 from cattrs.errors import (
@@ -17,7 +19,7 @@ from gitbook_async._errors import ResponseValidationError
 from gitbook_async._wire._primitives import InvalidWireData
 from gitbook_async.models._base import wire_name
 
-__all__ = ["error_paths", "forget_tracebacks", "validation_error"]
+__all__ = ["error_paths", "forget_tracebacks", "json_path", "validation_error"]
 
 T = TypeVar("T")
 
@@ -32,17 +34,34 @@ def validation_error(endpoint: str, errors: tuple[tuple[str, str], ...]) -> Resp
     return ResponseValidationError(message, endpoint=endpoint, errors=errors)
 
 
+# A key written after a dot; any other key is written in brackets, as Python writes it.
 _IDENTIFIER: Final = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*")
 
 
-def _join_key(path: str, key: str) -> str:
-    if _IDENTIFIER.fullmatch(key):
-        return f"{path}.{key}" if path else key
-    return f"{path}[{key!r}]"
+def _join(path: str, part: str | int) -> str:
+    if isinstance(part, int):
+        return f"{path}[{part}]"
+    if _IDENTIFIER.fullmatch(part):
+        return f"{path}.{part}" if path else part
+    return f"{path}[{part!r}]"
+
+
+def json_path(parts: Iterable[str | int]) -> str:
+    """Render the JSON path of the keys and array indexes ``parts``, from the document root.
+
+    As ``ResponseValidationError.errors`` names places: ``items[3].owner.billing``; a key
+    that is not identifier-like in brackets, as Python writes it (``usageAddons['a b']``);
+    ``""`` for the document itself. The one renderer of such paths (the tools and tests
+    use it too).
+    """
+    return functools.reduce(_join, parts, "")
 
 
 def error_paths(exc: BaseException, path: str) -> list[tuple[str, str]]:
     """Flatten a cattrs validation error tree into (wire JSON path, problem) pairs.
+
+    ``path`` is where ``exc`` happened (``""``: the root); the paths extend it as
+    ``json_path`` renders them.
 
     Raises:
         BaseException: a leaf of the tree that is not invalid data (a bug in the SDK), as it is.
@@ -57,9 +76,9 @@ def error_paths(exc: BaseException, path: str) -> list[tuple[str, str]]:
                 continue
             key = wire_name(exc.cl, attribute.name)
             if isinstance(sub, KeyError) and sub.args == (key,):
-                found.append((_join_key(path, key), "required field is missing"))
+                found.append((_join(path, key), "required field is missing"))
             else:
-                found.extend(error_paths(sub, _join_key(path, key)))
+                found.extend(error_paths(sub, _join(path, key)))
         return found
     if isinstance(exc, IterableValidationError):
         found = []
@@ -67,10 +86,9 @@ def error_paths(exc: BaseException, path: str) -> list[tuple[str, str]]:
             item = _find_note(sub, IterableValidationNote)
             if item is None:
                 found.extend(error_paths(sub, path))
-            elif isinstance(item.index, int):
-                found.extend(error_paths(sub, f"{path}[{item.index}]"))
             else:
-                found.extend(error_paths(sub, _join_key(path, str(item.index))))
+                index = item.index if isinstance(item.index, int) else str(item.index)
+                found.extend(error_paths(sub, _join(path, index)))
         return found
     if isinstance(exc, BaseValidationError):  # pragma: no cover - cattrs adds no other kinds
         return [p for sub in exc.exceptions for p in error_paths(sub, path)]

@@ -18,12 +18,16 @@ __all__ = [
     "format_timestamp",
     "install_unstructure",
     "parse_timestamp",
+    "wire_fields",
     "wire_key",
     "wire_name",
     "wire_names",
 ]
 
 EMPTY_FIELDS: Final[Mapping[str, Any]] = MappingProxyType({})
+
+# The class attribute that marks (and names the model of) a twin class of the wire layer.
+WIRE_TWIN_OF: Final = "__gitbook_async_twin_of__"
 
 # The field metadata key under which a field declares its wire key (see wire_key()).
 WIRE_KEY: Final = "gitbook_async.wire_key"
@@ -51,27 +55,47 @@ _WIRE_CASES: Final[Mapping[str, Callable[[str], str]]] = MappingProxyType(
 )
 
 
+_WIRE_FIELDS: Final[dict[type, tuple[tuple[attrs.Attribute[Any], str], ...]]] = {}
 _WIRE_NAMES: Final[dict[type, Mapping[str, str]]] = {}
+
+
+def wire_fields(cls: type[GitBookModel]) -> tuple[tuple[attrs.Attribute[Any], str], ...]:
+    """Return the wire fields of model class ``cls`` as ``(attrs attribute, wire key)`` pairs.
+
+    In field order; every ``__init__`` field except ``unknown_fields``. The key is the
+    field's declared ``wire_key(...)`` if any, else the class's ``_wire_case`` rule applied
+    to the attribute name (camelCase unless the class says otherwise). This is the one
+    place that decides which fields are on the wire and under which key: structuring,
+    ``to_dict()``, error paths and the drift report all read it. Cached per class.
+
+    Raises:
+        TypeError: an optional wire field of ``cls`` has a default other than None (absent
+            and null both read as None on every path, and ``to_dict()`` omits None).
+
+    """
+    found = _WIRE_FIELDS.get(cls)
+    if found is None:
+        chosen = [f for f in attrs.fields(cls) if f.init and f.name != "unknown_fields"]
+        for field in chosen:
+            if field.default not in (attrs.NOTHING, None):
+                raise TypeError(
+                    f"{cls.__name__}.{field.name}: an optional wire field defaults to None"
+                )
+        rule = _WIRE_CASES[cls._wire_case]
+        found = _WIRE_FIELDS[cls] = tuple(
+            (f, f.metadata.get(WIRE_KEY) or rule(f.name)) for f in chosen
+        )
+    return found
 
 
 def wire_names(cls: type[GitBookModel]) -> Mapping[str, str]:
     """Return ``{attribute name: wire key}`` of the wire fields of model class ``cls``.
 
-    In field order; every ``__init__`` field except ``unknown_fields``. The key is the
-    field's declared ``wire_key(...)`` if any, else the class's ``_wire_case`` rule applied
-    to the attribute name (camelCase unless the class says otherwise). This is the one
-    rename rule of the SDK: structuring, ``to_dict()`` and error paths all read it.
+    In field order: ``wire_fields(cls)`` by attribute name (cached).
     """
     found = _WIRE_NAMES.get(cls)
     if found is None:
-        rule = _WIRE_CASES[cls._wire_case]
-        found = _WIRE_NAMES[cls] = MappingProxyType(
-            {
-                f.name: f.metadata.get(WIRE_KEY) or rule(f.name)
-                for f in attrs.fields(cls)
-                if f.init and f.name != "unknown_fields"
-            }
-        )
+        found = _WIRE_NAMES[cls] = MappingProxyType({f.name: key for f, key in wire_fields(cls)})
     return found
 
 
@@ -114,6 +138,9 @@ class GitBookModel:
 
     # How attribute names become wire keys: "camel" (snake_case -> camelCase) or "kebab".
     _wire_case: ClassVar[str] = "camel"
+    # True for a class whose instances repeat across responses as the same bytes (an
+    # integration's owner): the accelerated wire path then builds each distinct one once.
+    _wire_memoise: ClassVar[bool] = False
 
     unknown_fields: Mapping[str, Any] = attrs.field(default=EMPTY_FIELDS, repr=False, hash=False)
     # Optional fields the server sent as an explicit JSON null: kept so that to_dict()
@@ -134,6 +161,15 @@ class GitBookModel:
             raise RuntimeError("to_dict() needs the wire layer: import gitbook_async first")
         result: dict[str, Any] = function(self)
         return result
+
+    @classmethod
+    def __subclasses__(cls) -> list[type]:
+        """Return the direct subclasses, without the wire layer's private build-time twins.
+
+        The accelerated wire path fills instances through a non-frozen twin subclass of
+        each model (marked ``WIRE_TWIN_OF``); they are no models of their own.
+        """
+        return [sub for sub in type.__subclasses__(cls) if WIRE_TWIN_OF not in sub.__dict__]
 
 
 class OpenEnum(str, enum.Enum):
