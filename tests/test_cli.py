@@ -62,8 +62,16 @@ class Run:
     stderr: str
 
 
+_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
+
+
 def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITBOOK_")}
+    """This environment without GitBook's variables and proxies (tests that need them say so)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("GITBOOK_") and k.lower() not in _PROXY_VARIABLES
+    }
     return {**env, **extra}
 
 
@@ -199,8 +207,8 @@ async def test_wrong_token_exits_1_and_never_shows_the_token(fake_gitbook: FakeG
 
 USAGE_ERRORS = {  # arguments -> what the one-line complaint must mention
     ("integrations", DEMO_SPACE_ID, "--format", "xml"): "invalid choice",  # argparse
-    ("integrations", "bad/space"): "space_id",  # InvalidArgumentError, a ValueError
-    ("integrations", DEMO_SPACE_ID, "--limit", "1001"): "limit",
+    ("integrations", "bad/space"): "SPACE_ID must be",  # InvalidArgumentError, a ValueError
+    ("integrations", DEMO_SPACE_ID, "--limit", "1001"): "--limit must be",
 }
 
 
@@ -347,14 +355,14 @@ async def test_main_empty_table(
 async def test_main_shows_progress_and_retries_on_a_terminal(
     fake_gitbook: FakeGitBook, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """On a terminal, stderr gets the progress and the SDK's retry warnings."""
+    """On a terminal, stderr gets the progress and the SDK's retry lines."""
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     fake_gitbook.inject(Fault.status(503), times=1)
     args = ["integrations", DEMO_LARGE_SPACE_ID, *target(fake_gitbook), "--limit", "100"]
     assert await main_in_thread(args) == 0
     shown = terminal.getvalue()
-    assert "warning: GET /v1/spaces/large-space/integrations failed" in shown
+    assert "info: GET /v1/spaces/large-space/integrations?limit=100 failed" in shown
     assert shown.endswith(f"\rfetched {LARGE_SPACE_SIZE}/{LARGE_SPACE_SIZE}\n")
     assert len(capsys.readouterr().out.splitlines()) == LARGE_SPACE_SIZE + 1
 
@@ -518,7 +526,7 @@ async def test_terminal_warning_starts_a_line_and_progress_is_cleared(
     args = ["integrations", DEMO_LARGE_SPACE_ID, *target(fake_gitbook), "--limit", "100"]
     assert await main_in_thread(args) == 0
     shown = stderr.getvalue()
-    assert "\rfetched 100/250\r\x1b[Kwarning: GET /v1/spaces/large-space/integrations" in shown
+    assert "\rfetched 100/250\r\x1b[Kinfo: GET /v1/spaces/large-space/integrations" in shown
     assert "\n\rfetched 100/250\rfetched 200/250" in shown  # drawn again below the warning
     assert shown.endswith(f"\rfetched {LARGE_SPACE_SIZE}/{LARGE_SPACE_SIZE}\r\x1b[K")
     assert stdout.getvalue().splitlines()[0].split()[0] == "NAME"
@@ -611,11 +619,21 @@ def test_no_token_hint_names_the_flag_and_variable(
     _no_library_parameters(line)
 
 
-@pytest.mark.parametrize("where", ["option", "environment"])
+@pytest.mark.parametrize(
+    ("where", "named", "not_named"),
+    [
+        pytest.param("option", "--token", "$GITBOOK_API_TOKEN", id="option"),
+        pytest.param("environment", "$GITBOOK_API_TOKEN", "--token", id="environment"),
+    ],
+)
 def test_token_with_a_control_character_is_a_usage_error(
-    where: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    where: str,
+    named: str,
+    not_named: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """A token with a control character exits 2 with one line that does not show it."""
+    """A token with a control character exits 2 with one line naming where it came from."""
     bad = "gb_api_pasted\x07badly"
     args = ["blocks", DEMO_SPACE_ID, "--base-url", "http://127.0.0.1:9"]
     if where == "option":
@@ -623,7 +641,8 @@ def test_token_with_a_control_character_is_a_usage_error(
     else:
         monkeypatch.setenv("GITBOOK_API_TOKEN", bad)
     assert cli.main(args) == 2
-    line = assert_one_line(capsys.readouterr().err, "control character")
+    line = assert_one_line(capsys.readouterr().err, "control character", named)
+    assert not_named not in line
     assert "pasted" not in line
     _no_library_parameters(line)
 
@@ -699,3 +718,271 @@ def test_cli_uses_the_public_api_only() -> None:
         "gitbook_async._cli_terminal",
     }
     assert _imports_of_ours(cli_path.with_name("_cli_terminal.py")) == set()
+
+
+# -- issue 17: the token as the SDK reads it, proxies, hints, demo's options, the debug log ------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(f"{TOKEN}\n", id="trailing-newline"),
+        pytest.param(f"{TOKEN}\r\n", id="trailing-crlf"),
+        pytest.param(f"  {TOKEN}\t", id="spaces-and-tab"),
+        pytest.param(f"\n{TOKEN}", id="leading-newline"),
+    ],
+)
+async def test_token_from_the_environment_is_stripped_as_the_sdk_strips_it(
+    fake_gitbook: FakeGitBook, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """``$GITBOOK_API_TOKEN`` with surrounding whitespace works, sent as the SDK sends it."""
+    monkeypatch.setenv("GITBOOK_API_TOKEN", value)
+    args = ["scripts", DEMO_EMPTY_SPACE_ID, "--base-url", fake_gitbook.url]
+    assert await main_in_thread(args) == 0
+    async with GitBookClient(base_url=fake_gitbook.url) as sdk:  # the same variable, read by it
+        await sdk.spaces.list_integration_scripts(DEMO_EMPTY_SPACE_ID)
+    cli_sent, sdk_sent = (r.headers.get("Authorization") for r in fake_gitbook.requests)
+    assert cli_sent == sdk_sent == f"Bearer {TOKEN}"
+
+
+async def test_console_script_accepts_a_token_variable_with_a_trailing_newline(
+    fake_gitbook: FakeGitBook,
+) -> None:
+    """The reported case: a trailing newline in ``$GITBOOK_API_TOKEN`` is not a usage error."""
+    env = _clean_env(GITBOOK_API_TOKEN=f"{TOKEN}\n", GITBOOK_BASE_URL=fake_gitbook.url)
+    run = await run_cli("scripts", DEMO_EMPTY_SPACE_ID, "--format", "json", env=env)
+    assert (run.code, run.stderr) == (0, "")
+    assert json.loads(run.stdout) == []
+
+
+@pytest.mark.parametrize("value", [" ", "\n", " \t\r\n "])
+def test_a_blank_token_variable_is_no_token(
+    value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``$GITBOOK_API_TOKEN`` of whitespace only counts as absent, as for the SDK."""
+    monkeypatch.setenv("GITBOOK_API_TOKEN", value)
+    assert cli.main(["blocks", DEMO_SPACE_ID, "--base-url", "http://127.0.0.1:9"]) == 2
+    assert_one_line(capsys.readouterr().err, "no GitBook API token", "--token")
+
+
+def test_an_empty_token_option_names_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--token ''`` is refused as the SDK refuses ``token=''``, naming ``--token``."""
+    assert (
+        cli.main(["blocks", DEMO_SPACE_ID, "--base-url", "http://127.0.0.1:9", "--token", ""]) == 2
+    )
+    _no_library_parameters(assert_one_line(capsys.readouterr().err, "--token must be"))
+
+
+_PROXIED_HOST = "gitbook.invalid"  # resolves nowhere: only a proxy can reach it
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy"])
+async def test_the_proxy_environment_is_honoured(fake_gitbook: FakeGitBook, variable: str) -> None:
+    """With ``$HTTP_PROXY`` set, requests go through that proxy (here the fake itself)."""
+    env = _clean_env(**{variable: fake_gitbook.url})
+    base = ["--base-url", f"http://{_PROXIED_HOST}", "--allow-insecure-http", "--token", TOKEN]
+    run = await run_cli("scripts", DEMO_SPACE_ID, *base, "--max-retries", "0", env=env)
+    assert (run.code, run.stderr) == (0, "")
+    assert [r.headers.get("Host") for r in fake_gitbook.requests] == [_PROXIED_HOST]
+
+
+async def test_no_proxy_sends_directly(fake_gitbook: FakeGitBook) -> None:
+    """A host ``$NO_PROXY`` names is reached directly, not through ``$HTTP_PROXY``."""
+    dead = "http://127.0.0.1:9"  # nothing listens there: a proxied request would fail
+    env = _clean_env(HTTP_PROXY=dead, NO_PROXY="127.0.0.1")
+    run = await run_cli(
+        "scripts", DEMO_SPACE_ID, *target(fake_gitbook), "--max-retries", "0", env=env
+    )
+    assert (run.code, run.stderr) == (0, "")
+    assert len(fake_gitbook.requests) == 1
+
+
+async def test_demo_ignores_the_proxy_environment() -> None:
+    """``demo`` talks to its own server on loopback, whatever proxy the environment names."""
+    dead = "http://127.0.0.1:9"  # nothing listens there
+    env = _clean_env(HTTP_PROXY=dead, HTTPS_PROXY=dead, http_proxy=dead, https_proxy=dead)
+    run = await run_cli("demo", env=env)
+    assert (run.code, run.stderr) == (0, "")
+    assert "NAME" in run.stdout
+
+
+def test_the_cli_passes_no_session_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client creates its own session, so its proxy settings are the ones that apply."""
+    seen: dict[str, object] = {}
+
+    def recording_client(token: str | None, **options: object) -> GitBookClient:
+        seen.update(options, token=token)
+        raise ConfigurationError("stop here")
+
+    monkeypatch.setattr(cli, "GitBookClient", recording_client)
+    assert cli.main(["blocks", "x", "--token", TOKEN]) == 2
+    assert "session" not in seen
+    assert "trust_env" not in seen  # the client's default (the environment's proxies) stands
+
+
+_SNAKE_CASE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # base_url, max_response_bytes
+
+
+def _no_library_names(line: str) -> None:
+    """No parameter of the library outside the values the line quotes."""
+    unquoted = cli._QUOTED.sub("''", line)
+    _no_library_parameters(unquoted)
+    assert not _SNAKE_CASE.search(unquoted), line
+
+
+@pytest.mark.parametrize(
+    ("fault", "args", "fragments"),
+    [
+        pytest.param(
+            Fault.status(200, body="<html>portal</html>", content_type="text/html"),
+            [],
+            ["instead of JSON", "check --base-url"],
+            id="html",
+        ),
+        pytest.param(
+            Fault.redirect("http://elsewhere.example/v1/x"),
+            [],
+            ["redirect", "Check --base-url"],
+            id="redirect",
+        ),
+        pytest.param(
+            Fault.oversized(40 * 2**20), [], ["too large", "bytes", "--limit"], id="too-large"
+        ),
+        pytest.param(
+            None,
+            ["--base-url", "http://127.0.0.1:9"],
+            ["Check the network and --base-url"],
+            id="refused",
+        ),
+        pytest.param(
+            None,
+            ["--base-url", f"http://{_PROXIED_HOST}", "--allow-insecure-http"],
+            ["Check --base-url and the DNS"],
+            id="dns",
+        ),
+    ],
+)
+async def test_sdk_hints_name_the_cli_flags(
+    fake_gitbook: FakeGitBook,
+    capsys: pytest.CaptureFixture[str],
+    fault: Fault | None,
+    args: list[str],
+    fragments: list[str],
+) -> None:
+    """The SDK's advice (check base_url, limit=, max_response_bytes) names flags instead."""
+    if fault is not None:
+        fake_gitbook.inject(fault, times=None)
+    base = args or ["--base-url", fake_gitbook.url]
+    run = [*base, "--token", TOKEN, "--max-retries", "0"]
+    assert await main_in_thread(["scripts", DEMO_SPACE_ID, *run]) == 1
+    _no_library_names(assert_one_line(capsys.readouterr().err, *fragments))
+
+
+@pytest.mark.parametrize(
+    ("base_url", "code", "fragments"),
+    [
+        pytest.param("ftp://example", 2, ["$GITBOOK_BASE_URL must be"], id="scheme"),
+        pytest.param(
+            "http://127.0.0.1:9", 1, ["Check the network and $GITBOOK_BASE_URL"], id="down"
+        ),
+        pytest.param("http://example.com", 2, ["--allow-insecure-http"], id="insecure"),
+    ],
+)
+def test_hints_about_a_base_url_from_the_environment_name_the_variable(
+    base_url: str,
+    code: int,
+    fragments: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A base URL read from ``$GITBOOK_BASE_URL`` is called that, not ``--base-url``."""
+    monkeypatch.setenv("GITBOOK_BASE_URL", base_url)
+    assert cli.main(["blocks", DEMO_SPACE_ID, "--token", TOKEN, "--max-retries", "0"]) == code
+    line = assert_one_line(capsys.readouterr().err, *fragments)
+    assert "--base-url" not in line
+    _no_library_names(line)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        pytest.param(
+            "base_url must be an http(s) URL, got 'ftp://x/?token=abc&base_url=1'",
+            "--base-url must be an http(s) URL, got 'ftp://x/?token=abc&base_url=1'",
+            id="quoted-url-kept",
+        ),
+        pytest.param(
+            "Space 'max_items' not found. Check base_url.",
+            "Space 'max_items' not found. Check --base-url.",
+            id="quoted-id-kept",
+        ),
+        pytest.param(
+            "the integration's page limit must be 10; raise timeout=",
+            "the integration's page --limit must be 10; raise --timeout",
+            id="apostrophe-is-not-a-quote",
+        ),
+        pytest.param("rate limit reached", "rate limit reached", id="english-words-kept"),
+        pytest.param(
+            "pass GitBookClient(token=...) or set $GITBOOK_API_TOKEN",
+            "pass --token or set $GITBOOK_API_TOKEN",
+            id="constructor",
+        ),
+        pytest.param(
+            "over max_response_bytes=100: it is 200 bytes",
+            "over 100 bytes: it is 200 bytes",
+            id="no-flag",
+        ),
+        pytest.param(
+            "Check the proxy (proxy=, trust_env= and $HTTP_PROXY, $NO_PROXY say which).",
+            "Check the proxy ($HTTP_PROXY, $NO_PROXY say which).",
+            id="proxy-settings",
+        ),
+    ],
+)
+def test_error_line_translates_parameters_outside_quotes(message: str, expected: str) -> None:
+    """Parameters become flags in the message's own words; quoted values stay as they are."""
+    assert cli._error_line(ConfigurationError(message)) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "refused"),
+    [
+        pytest.param(["demo", "--token", "x"], "--token", id="token-after"),
+        pytest.param(["--token", "x", "demo"], "--token", id="token-before"),
+        pytest.param(["demo", "--base-url", "http://127.0.0.1:9"], "--base-url", id="base-url"),
+        pytest.param(["demo", "--format", "json"], "--format", id="format"),
+        pytest.param(["--format", "table", "demo"], "--format", id="format-default-value"),
+        pytest.param(["demo", "--timeout", "5"], "--timeout", id="timeout"),
+        pytest.param(["demo", "--max-retries", "1"], "--max-retries", id="max-retries"),
+        pytest.param(["demo", "--allow-insecure-http"], "--allow-insecure-http", id="insecure"),
+        pytest.param(["demo", "--token", "x", "--format", "json"], "--token, --format", id="two"),
+    ],
+)
+def test_demo_refuses_options_it_would_ignore(
+    args: list[str], refused: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``demo`` brings its own server, token and tables: other shared options are usage errors."""
+    with pytest.raises(SystemExit) as exited:
+        cli.main(args)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: gitbook-async demo" in err
+    assert f"demo takes no {refused}:" in err
+
+
+@pytest.mark.parametrize("args", [["demo", "--quiet"], ["-q", "demo"]])
+def test_demo_takes_quiet(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """``--quiet``, the one shared option the demo honours, is accepted before or after it."""
+    assert cli.main(args) == 0
+    assert "Embedded fake GitBook" in capsys.readouterr().out
+
+
+def test_demo_help_lists_only_what_it_takes(capsys: pytest.CaptureFixture[str]) -> None:
+    """``demo --help`` shows ``--quiet`` and none of the options it refuses."""
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["demo", "--help"])
+    assert exited.value.code == 0
+    options = capsys.readouterr().out.split("SPACE_ID is the id")[0]  # before the epilog
+    assert "--quiet" in options
+    for flag in ("--token", "--base-url", "--format", "--timeout", "--max-retries"):
+        assert flag not in options
