@@ -4,7 +4,7 @@ Start with ``GitBookClient``; everything public is re-exported here.
 """
 
 from gitbook_async._batch import SpaceResult, SpaceResults
-from gitbook_async._client import GitBookClient
+from gitbook_async._client import ClientState, GitBookClient
 from gitbook_async._config import RetryPolicy
 from gitbook_async._constants import (
     DEFAULT_BASE_URL,
@@ -34,10 +34,12 @@ from gitbook_async._errors import (
     ServerError,
     UnprocessableEntityError,
 )
+from gitbook_async._events import EventHook, RequestEvent, ResponseEvent, RetryEvent
 from gitbook_async._headers import RateLimit
 from gitbook_async._pagination import AsyncItemIterator, AsyncPageIterator, AsyncPaginator, Page
 from gitbook_async._ratelimit import LocalRateLimiter, RateLimiter, RateLimitFeedback, Reservation
-from gitbook_async._resources._spaces import SpacesResource
+from gitbook_async._resources._spaces import SpacesResource, SpacesResourceWithRawResponse
+from gitbook_async._response import APIResponse, ResponseMetadata
 from gitbook_async._version import __version__
 from gitbook_async._wire import structure
 from gitbook_async.models import (
@@ -104,6 +106,7 @@ from gitbook_async.models import (
 
 __all__ = [
     "APIConnectionError",
+    "APIResponse",
     "APIStatusError",
     "APITimeoutError",
     "AsyncItemIterator",
@@ -121,6 +124,7 @@ __all__ = [
     "BooleanConfigurationProperty",
     "ButtonConfigurationProperty",
     "ClientClosedError",
+    "ClientState",
     "ConfigurationError",
     "ConfigurationProperty",
     "ConflictError",
@@ -131,6 +135,7 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_PREFETCH",
     "DEFAULT_TIMEOUT",
+    "EventHook",
     "GitBookClient",
     "GitBookError",
     "GitBookModel",
@@ -186,9 +191,13 @@ __all__ = [
     "RateLimitFeedback",
     "RateLimiter",
     "RateLimiterUnavailableError",
+    "RequestEvent",
     "Reservation",
+    "ResponseEvent",
+    "ResponseMetadata",
     "ResponseTooLargeError",
     "ResponseValidationError",
+    "RetryEvent",
     "RetryPolicy",
     "ServerError",
     "SitePointer",
@@ -197,6 +206,7 @@ __all__ = [
     "SpaceResult",
     "SpaceResults",
     "SpacesResource",
+    "SpacesResourceWithRawResponse",
     "StringConfigurationProperty",
     "UnprocessableEntityError",
     "UsersMergeRule",
