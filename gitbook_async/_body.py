@@ -6,8 +6,10 @@ Pure functions of bytes; no I/O. ``decode_json`` never raises: it returns the va
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
+import re
 from collections.abc import Sequence
 from typing import Any, Final
 from urllib.parse import quote
@@ -31,16 +33,31 @@ REDACTED: Final = "[REDACTED]"
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:
-    """Replace every secret (and its percent-encoded form) in ``text`` with ``[REDACTED]``."""
+    """Replace every secret (and its percent-encoded forms) in ``text`` with ``[REDACTED]``.
+
+    Percent-escapes are case-insensitive (RFC 3986 section 2.1): ``%2f`` is redacted as
+    ``%2F`` is. A secret holding a lone surrogate is encoded with ``surrogatepass``.
+    """
     for secret in secrets:
         if secret:
-            text = text.replace(secret, REDACTED).replace(quote(secret, safe=""), REDACTED)
+            for form in _forms(secret):
+                text = text.replace(form, REDACTED)
     return text
+
+
+def _forms(secret: str) -> tuple[str, ...]:
+    """Return the texts a secret may appear as: itself, percent-encoded (upper, lower case)."""
+    encoded = quote(secret, safe="", errors="surrogatepass")
+    lowered = _ESCAPE.sub(lambda match: match.group().lower(), encoded)
+    return tuple(dict.fromkeys((secret, encoded, lowered)))
+
+
+_ESCAPE: Final = re.compile(r"%[0-9A-F]{2}")
 
 
 def excerpt(body: bytes, limit: int, secrets: Sequence[str] = ()) -> str:
     """Return the body as text, redacted, cut to ``limit`` characters (``...`` marks a cut)."""
-    longest = max((len(quote(s, safe="")) for s in secrets), default=0)
+    longest = max((len(quote(s, safe="", errors="surrogatepass")) for s in secrets), default=0)
     text = body[: 4 * (limit + longest) + 4].decode("utf-8", errors="replace").strip()
     text = redact(text, secrets)
     return text if len(text) <= limit else text[:limit] + "..."
@@ -114,7 +131,7 @@ def refuse_content_type(body: bytes, content_type: str) -> BadBody | None:
 
     An absent content type is accepted: some proxies drop it.
     """
-    if not content_type or "json" in content_type:
+    if not content_type or "json" in content_type.lower():
         return None
     return BadBody(
         transient=False,
@@ -131,7 +148,12 @@ def read_json(body: bytes) -> Any | BadBody:
     literals like ``1e400``) and integers over Python's digit limit.
     """
     try:
-        return json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+        # Decoded here, strictly: json.loads(bytes) would accept UTF-16/32 and encoded
+        # surrogates (RFC 8259 section 8.1: JSON between systems is UTF-8).
+        text = body[3:] if body.startswith(codecs.BOM_UTF8) else body
+        return json.loads(
+            text.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float
+        )
     except json.JSONDecodeError as exc:
         return BadBody(
             transient=True,
@@ -186,7 +208,7 @@ class _Marker:
 
 def error_message_of(body: bytes, content_type: str) -> tuple[int | str | None, str | None]:
     """GitBook's ``{"error": {"code", "message"}}`` of an error body, or ``(None, None)``."""
-    if "json" not in content_type and not body.lstrip().startswith(b"{"):
+    if "json" not in content_type.lower() and not body.lstrip().startswith(b"{"):
         return None, None
     try:
         data = json.loads(body)

@@ -477,6 +477,11 @@ def _read_token(token: object) -> str | None:
         source = "token="
     if not isinstance(token, str) or not token:
         raise ConfigurationError("token must be a non-empty string")
+    if any(unicodedata.category(char) == "Cs" for char in token):
+        raise ConfigurationError(
+            f"the token ({source}) is not valid text: it holds bytes that are not UTF-8 (a "
+            "lone surrogate); copy the token again (it is not shown here)"
+        )
     if any(unicodedata.category(char) in _CONTROL_CATEGORIES for char in token):
         raise ConfigurationError(
             f"the token ({source}) contains a control character such as a line break; "

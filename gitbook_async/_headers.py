@@ -7,6 +7,7 @@ finite, at least 0 and at most a day; anything else is unreadable and ignored.
 from __future__ import annotations
 
 import email.utils
+import math
 import re
 from collections.abc import Mapping
 from datetime import timezone
@@ -64,6 +65,8 @@ class RateLimit:
     def wait_seconds(self, now: float) -> float:
         """Seconds to wait before the next request: until the reset once nothing remains."""
         if self.remaining is None or self.remaining > 0 or self.reset is None:
+            return 0.0
+        if math.isnan(self.reset):  # only a RateLimit built by hand can hold one
             return 0.0
         return min(max(self.reset - now, 0.0), MAX_SERVER_WAIT)
 

@@ -30,6 +30,7 @@ __all__ = [
     "check_headers",
     "check_query",
     "client_timeout",
+    "encodable",
 ]
 
 T = TypeVar("T")
@@ -118,13 +119,13 @@ def check_query(
     taken = frozenset(reserved)
     pairs: list[tuple[str, str]] = []
     for key, value in query.items():
-        if not isinstance(key, str) or not key or not _encodable(key):
+        if not isinstance(key, str) or not key or not encodable(key):
             raise InvalidArgumentError(f"{name}: {key!r} is not a valid parameter name")
         if key in taken:
             raise InvalidArgumentError(
                 f"{name} may not set {key!r}: this call sets it (use its own argument)"
             )
-        if not isinstance(value, str) or not _encodable(value):
+        if not isinstance(value, str) or not encodable(value):
             raise InvalidArgumentError(
                 f"{name}[{key!r}] must be a string that can be encoded as UTF-8"
             )
@@ -136,7 +137,8 @@ def _single_line(text: str) -> bool:
     return "\r" not in text and "\n" not in text and "\x00" not in text
 
 
-def _encodable(text: str) -> bool:
+def encodable(text: str) -> bool:
+    """Tell whether ``text`` can be sent: it encodes as UTF-8 (no lone surrogate)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -141,4 +141,5 @@ def with_query(url: str, query: Sequence[tuple[str, str]]) -> str:
     """Return ``url`` with ``query`` appended, percent-encoded (for logs, events, errors)."""
     if not query:
         return url
-    return f"{url}?{urlencode(query, quote_via=quote)}"
+    # For display: a value that cannot be sent (a lone surrogate) is shown escaped.
+    return f"{url}?{urlencode(query, quote_via=quote, errors='backslashreplace')}"

@@ -129,6 +129,22 @@ async def test_an_empty_environment_token_counts_as_no_token(
     await client.aclose()
 
 
+@pytest.mark.parametrize("source", ["argument", "environment"])
+def test_a_token_with_a_lone_surrogate_is_refused_without_echoing_it(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token holding undecodable bytes (``$'ab\\xff'`` reads as ``'ab\\udcff'``) is refused
+    at construction with a ConfigurationError naming its source, never the token.
+    """
+    token = "secret-ab\udcff"
+    if source == "environment":
+        monkeypatch.setenv("GITBOOK_API_TOKEN", token)
+    with pytest.raises(ConfigurationError, match="not valid text") as caught:
+        GitBookClient(token=token if source == "argument" else None)
+    assert "secret" not in str(caught.value)
+    assert ("$GITBOOK_API_TOKEN" in str(caught.value)) is (source == "environment")
+
+
 def test_an_empty_token_argument_is_refused() -> None:
     """``token=""`` raises ConfigurationError at construction."""
     with pytest.raises(ConfigurationError):

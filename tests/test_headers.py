@@ -214,7 +214,6 @@ def test_rate_limit_wait_seconds(
     assert rate_limit.wait_seconds(NOW) == expected
 
 
-@pytest.mark.xfail(strict=True, reason="bug: wait_seconds() passes a NaN reset through")
 def test_rate_limit_wait_seconds_is_finite_for_a_nan_reset() -> None:
     """A RateLimit built by hand with a NaN reset still waits a finite time (PITFALLS)."""
     rate_limit = RateLimit(limit=100, remaining=0, reset=math.nan)

@@ -224,6 +224,15 @@ async def test_a_limit_out_of_range_is_refused_before_any_request(
     assert mock_api.requests == {}
 
 
+async def test_a_search_that_cannot_be_encoded_is_refused_before_any_request(
+    mock_api: aioresponses, client: GitBookClient
+) -> None:
+    """A lone surrogate in ``search`` would be dropped silently by yarl: it is refused."""
+    with pytest.raises(InvalidArgumentError, match="UTF-8"):
+        client.spaces.list_integrations(SPACE, search="a\ud800b")
+    assert mock_api.requests == {}
+
+
 @pytest.mark.parametrize("limit", [1, 1000])
 async def test_limits_at_the_bounds_are_accepted(
     mock_api: aioresponses, client: GitBookClient, limit: int

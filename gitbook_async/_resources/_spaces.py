@@ -15,7 +15,7 @@ from gitbook_async._batch import SpaceResults, map_spaces
 from gitbook_async._checks import check_int
 from gitbook_async._constants import BATCH_PREFETCH, DEFAULT_PREFETCH, MAX_PAGE_SIZE
 from gitbook_async._errors import InvalidArgumentError, NotFoundError, ResponseValidationError
-from gitbook_async._options import CallOptions, Pairs, Sender, Timeout
+from gitbook_async._options import CallOptions, Pairs, Sender, Timeout, encodable
 from gitbook_async._pagination import AsyncPaginator, FetchPage, Page, RawPage
 from gitbook_async._response import APIResponse, Response
 from gitbook_async._sansio import redact_validation_error
@@ -446,8 +446,10 @@ def _listing_query(search: object, limit: object, max_items: object) -> Pairs:
     """
     if max_items is not None:
         check_int("max_items", max_items)
-    if search is not None and not isinstance(search, str):
-        raise InvalidArgumentError(f"search must be a string, got {search!r}")
+    if search is not None and (not isinstance(search, str) or not encodable(search)):
+        raise InvalidArgumentError(
+            f"search must be a string that can be encoded as UTF-8, got {search!r}"
+        )
     if limit is not None:
         check_int("limit", limit, minimum=1, maximum=MAX_PAGE_SIZE)
     elif isinstance(max_items, int) and 0 < max_items <= MAX_PAGE_SIZE:
