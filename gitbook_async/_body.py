@@ -7,6 +7,7 @@ Pure functions of bytes; no I/O. ``decode_json`` never raises: it returns the va
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import math
 import re
@@ -45,6 +46,7 @@ def redact(text: str, secrets: Sequence[str]) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=16)
 def _forms(secret: str) -> tuple[str, ...]:
     """Return the texts a secret may appear as: itself, percent-encoded (upper, lower case)."""
     encoded = quote(secret, safe="", errors="surrogatepass")

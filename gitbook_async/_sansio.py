@@ -80,11 +80,23 @@ class RawResponse:
         now: float,
         url: str = "",
         method: str = "GET",
+        elapsed: float = 0.0,
     ) -> RawResponse:
-        """Wrap what the wire gave; ``now`` (epoch seconds) anchors relative header times."""
+        """Wrap what the wire gave; ``now`` (epoch seconds) anchors relative header times.
+
+        ``elapsed``: seconds from sending the request to the last body byte.
+        """
         frozen = headers if isinstance(headers, Headers) else Headers(headers)
         hints = ServerHints.from_headers(frozen, now)
-        return cls(method=method, url=url, status=status, headers=frozen, body=body, hints=hints)
+        return cls(
+            method=method,
+            url=url,
+            status=status,
+            headers=frozen,
+            body=body,
+            hints=hints,
+            elapsed=elapsed,
+        )
 
     @property
     def content_type(self) -> str:
@@ -281,6 +293,7 @@ _STATUS_REASONS: Final[Mapping[int, str]] = {
     401: "Unauthorized: check the API token",
     403: "Forbidden: the token may not access this resource",
     404: "Not found",
+    407: "Proxy authentication required: check the proxy credentials",
     408: "Request timeout",
     409: "Conflict",
     422: "Unprocessable entity",

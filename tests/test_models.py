@@ -31,7 +31,7 @@ from gitbook_async import (
     StringConfigurationProperty,
     structure,
 )
-from gitbook_async._wire._converter import _CONVERTERS
+from gitbook_async._wire import decode_models, structure_response
 from gitbook_async.testing import make_integration, make_organization
 from tools.spec_schemas import json_equal
 
@@ -339,15 +339,31 @@ def test_structuring_does_not_mutate_the_input() -> None:
 
 @pytest.mark.parametrize("path", PAYLOAD_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_fast_path_accepts_every_valid_payload_and_agrees(path: Path) -> None:
-    """The generated fast path parses valid data itself (no silent fallback) and agrees."""
-    payload = json.loads(path.read_text())
-    fast = _CONVERTERS.fast.structure(payload, _root_type(path))
-    detailed = _CONVERTERS.detailed.structure(payload, _root_type(path))
+    """The accelerated path reads valid bodies itself (no silent fallback) and agrees."""
+    body = path.read_bytes()
+    fast = decode_models(body, _root_type(path))
+    detailed = structure_response(json.loads(body), _root_type(path), endpoint="test")
+    assert fast is not None
     assert fast == detailed
-    assert json_equal(_unstructure(fast), payload)
+    assert json_equal(_unstructure(fast), json.loads(body))
 
 
 def test_fast_path_accepts_the_fake_servers_integrations() -> None:
-    """The demo data (every field filled) takes the fast path too."""
+    """The demo data (every field filled) takes the accelerated path too."""
     page = {"items": [_integration(), make_integration("github")], "count": 2}
-    assert _CONVERTERS.fast.structure(page, IntegrationList).items[1].name == "github"
+    fast = decode_models(json.dumps(page).encode(), IntegrationList)
+    assert fast is not None
+    assert fast.items[1].name == "github"
+
+
+@pytest.mark.parametrize("path", PAYLOAD_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_structure_of_plain_json_takes_the_accelerated_path(path: Path) -> None:
+    """``structure()`` of stored JSON equals the detailed path's models; data that is no
+    plain JSON (a tuple for an array) is still rejected as the detailed path rejects it.
+    """
+    payload = json.loads(path.read_text())
+    type_ = _root_type(path)
+    assert structure(payload, type_) == structure_response(payload, type_, endpoint="test")
+    if isinstance(payload, dict):
+        with pytest.raises(ResponseValidationError):
+            structure({**payload, "items": tuple(payload["items"])}, type_)

@@ -1,14 +1,21 @@
 """Code pieces of the accelerated path: twin classes, mirror field types, builder lines.
 
-Used by ``_accel_gen``, which walks the models and assembles them.
+Used by ``_accel_gen``, which walks the models and assembles them. Generated source names
+only identifiers this module or ``_accel_gen`` chose (attribute names of the models,
+``_``-prefixed namespace constants): a wire key from the network never becomes source
+text; it reaches a builder as a namespace constant and a mirror through ``rename``.
 """
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable
 from typing import Any, Final, Union
 
+import attrs
 import msgspec
+
+from gitbook_async.models._base import WIRE_TWIN_OF
 
 __all__ = [
     "TWIN_OF",
@@ -16,11 +23,12 @@ __all__ = [
     "Unsupported",
     "defstruct",
     "field_code",
+    "learned_code",
     "make_twin",
     "optional_mirror",
 ]
 
-TWIN_OF: Final = "__gitbook_async_twin_of__"
+TWIN_OF: Final = WIRE_TWIN_OF
 """The class attribute of a twin class that holds the model class it is the twin of."""
 
 Convert = Callable[[str], str] | None
@@ -31,37 +39,41 @@ class Unsupported(Exception):  # noqa: N818 - a kind of type, not a failure of d
     """A type shape the accelerated path cannot mirror: it always takes the cattrs path."""
 
 
+def _is_slot(cls: type, name: str) -> bool:
+    """Whether ``name`` is a slot of ``cls`` (a member descriptor found along its MRO)."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return isinstance(klass.__dict__[name], types.MemberDescriptorType)
+    return False
+
+
 def make_twin(cls: type) -> type:
-    """Return the non-frozen twin of ``cls`` (same base, same slots).
+    """Return the non-frozen twin of ``cls``: a subclass adding no slots.
+
+    A builder fills a twin instance by plain attribute stores (which CPython specialises
+    for slots), then gives it its class by ``__class__`` assignment: a subclass that adds
+    nothing to the layout is always compatible. The twin carries ``TWIN_OF``, which hides
+    it from ``GitBookModel.__subclasses__()``.
 
     Raises:
-        Unsupported: ``cls`` is not a slotted class with one base, or CPython refuses
-            ``__class__`` assignment from the twin to ``cls``.
+        Unsupported: ``cls`` is not slotted all the way (instances with a ``__dict__``), or
+            one of its fields or declared slots is not a slot.
 
     """
-    slots = cls.__dict__.get("__slots__")
-    if len(cls.__bases__) != 1 or not isinstance(slots, tuple) or "__dict__" in slots:
-        raise Unsupported(f"{cls.__name__} is not a slotted class with one base")
+    names = [*cls.__dict__.get("__slots__", ()), *(f.name for f in attrs.fields(cls))]
+    if cls.__dictoffset__ or not all(_is_slot(cls, n) for n in names if n != "__weakref__"):
+        raise Unsupported(f"{cls.__name__} is not a slotted class")
     namespace = {
-        "__slots__": slots,
+        "__slots__": (),
         # Both: CPython fills tp_setattro from __setattr__ *and* __delattr__, and only
         # with the generic C function does it specialise the builders' attribute stores.
         "__setattr__": object.__setattr__,
         "__delattr__": object.__delattr__,
-        # A twin is a subclass of the model's base, so it shows in ``base.__subclasses__()``:
-        # it bears the model's names, so that code reading names there (tools/drift.py) sees
-        # the model, and says whose twin it is.
         "__module__": cls.__module__,
         "__qualname__": cls.__qualname__,
         TWIN_OF: cls,
     }
-    twin = type(cls.__name__, cls.__bases__, namespace)
-    probe: Any = object.__new__(twin)
-    try:
-        probe.__class__ = cls
-    except TypeError as exc:
-        raise Unsupported(f"{cls.__name__}: {exc}") from None
-    return twin
+    return type(cls.__name__, (cls,), namespace)
 
 
 def optional_mirror(mirror: Any, *, nullable: bool, unset: bool) -> Any:
@@ -75,12 +87,13 @@ def optional_mirror(mirror: Any, *, nullable: bool, unset: bool) -> Any:
 
 
 def field_code(
-    name: str, key: str, *, nullable: bool, required: bool, convert: Convert
+    name: str, key_constant: str, *, nullable: bool, required: bool, convert: Convert
 ) -> list[str]:
-    """Return the builder lines that fill field ``name`` (wire ``key``) from ``m.name``.
+    """Return the builder lines that fill field ``name`` from ``m.name``.
 
     An optional field (always ``X | None = None`` here) is None when absent (``UNSET``)
-    and when null; a null is also recorded, for ``to_dict()``.
+    and when null; a null is also recorded (under the wire key the namespace constant
+    ``key_constant`` holds), for ``to_dict()``.
     """
     if convert is None and required:
         return [f"    o.{name} = m.{name}"]
@@ -94,11 +107,31 @@ def field_code(
         "    if v is _UNSET:",
         "        v = None",
         "    elif v is None:",
-        f"        nulls = [{key!r}] if nulls is None else [*nulls, {key!r}]",
+        f"        nulls = [{key_constant}] if nulls is None else [*nulls, {key_constant}]",
     ]
     if convert:
         lines += ["    else:", f"        v = {value}"]
     lines.append(f"    o.{name} = v")
+    return lines
+
+
+def learned_code(fields: list[tuple[str, str]]) -> list[str]:
+    """Return the builder lines that gather learned fields into ``o.unknown_fields``.
+
+    ``fields`` holds (mirror attribute, namespace constant holding the wire key) pairs;
+    a learned field's mirror value is its decoded JSON, ``UNSET`` when absent.
+    """
+    if not fields:
+        return ["    o.unknown_fields = _EMPTY"]
+    lines = ["    u = None"]
+    for attribute, key_constant in fields:
+        lines += [
+            f"    v = m.{attribute}",
+            "    if v is not _UNSET:",
+            f"        if u is None: u = {{{key_constant}: v}}",
+            f"        else: u[{key_constant}] = v",
+        ]
+    lines.append("    o.unknown_fields = _EMPTY if u is None else _proxy(u)")
     return lines
 
 

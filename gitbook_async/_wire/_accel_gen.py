@@ -1,23 +1,28 @@
 """Generate the accelerated path's parts from the attrs models: msgspec mirrors and builders.
 
-For each model class this derives, once, from its attrs fields, types and wire names:
+For each model class this derives, once per generation, from its attrs fields, types and
+wire names:
 
 * a private msgspec ``Struct`` *mirror* (``gc=False``, ``forbid_unknown_fields=True``) that
   msgspec decodes and validates in C: JSON numbers of ``float`` fields as ``int | float`` (so
   ``1`` stays ``1``), optional fields defaulting to ``UNSET`` (so an explicit ``null`` is told
-  from an absent key), discriminated base classes as tagged unions, the memoised class (the
-  integration's ``owner``) as ``msgspec.Raw``;
-* a private non-frozen *twin* class with the same base and ``__slots__``, whose instances
-  take the frozen class by ``__class__`` assignment once filled (CPython checks that the
-  layouts agree; it is checked once per class here, when the twin is made);
+  from an absent key), discriminated base classes as tagged unions, a memoised class (one
+  whose ``_wire_memoise`` is true: the integration's ``owner``) as ``msgspec.Raw``, and the
+  *learned* fields (wire keys newer than the models, given by the caller) as plain JSON
+  values, kept for ``unknown_fields``;
+* a private non-frozen *twin* subclass (made once per class), whose instances take the
+  frozen class by ``__class__`` assignment once filled;
 * a generated *builder* ``(mirror, memo) -> model`` that fills a twin from a mirror, applies
   the same conversions as the cattrs path (open enum members, timestamps that keep their
   text, read-only mappings, tuples) and records explicit nulls for ``to_dict()``.
 
 What the cattrs path would read differently is refused, never guessed: msgspec rejects it
-(unknown fields, tags newer than the models, wrong types) or a builder raises
+(fields not learned, tags newer than the models, wrong types) or a builder raises
 ``FastPathInvalid``; the caller then takes the cattrs path. A type shape this module cannot
 mirror raises ``Unsupported`` at generation: that type always takes the cattrs path.
+
+Wire keys, learned ones above all (they come from the network), never become source text:
+builders find them as namespace constants, mirrors through ``rename``.
 """
 
 from __future__ import annotations
@@ -36,32 +41,32 @@ from gitbook_async._wire._accel_code import (
     Unsupported,
     defstruct,
     field_code,
+    learned_code,
     make_twin,
     optional_mirror,
 )
 from gitbook_async._wire._fields import NO_NULLS, model_fields
-from gitbook_async._wire._primitives import (
-    CREDITS_BUNDLE,
-    FastPathInvalid,
-    compile_function,
-    rule_for,
-)
+from gitbook_async._wire._primitives import FastPathInvalid, compile_function, rule_for
 from gitbook_async._wire._shapes import (
     is_homogeneous_tuple,
     is_mapping,
     is_model,
+    numeric_open_enum_of,
     open_enum_of,
     union_args,
 )
 from gitbook_async.models._base import EMPTY_FIELDS
 
-__all__ = ["Builder", "Discriminators", "Generator", "Unsupported"]
+__all__ = ["Builder", "Discriminators", "Generator", "Unsupported", "twin_of"]
 
 Builder = Callable[[Any, Any], Any]
 """A generated function ``(mirror value, owner memo) -> model value``."""
 
 Discriminators = Mapping[type, tuple[str, Mapping[str, type]]]
 """Discriminated base classes: ``{base: (tag wire key, {tag value: class})}``."""
+
+Learned = Mapping[type, tuple[str, ...]]
+"""Wire keys newer than the models, by the model class that gets them as unknown fields."""
 
 
 # The msgspec type of each primitive wire type; the conversions come from the one table of
@@ -74,28 +79,75 @@ _PRIMITIVE_MIRRORS: Final[Mapping[Any, Any]] = MappingProxyType(
         int: int,
         float: Union[int, float],  # noqa: UP007 - a runtime type object for msgspec
         datetime: str,
-        CREDITS_BUNDLE: Union[str, int],  # noqa: UP007
     }
 )
 # Primitive types that may sit beside one model class in a union (``str | Directives``).
 _PLAIN: Final = frozenset({str, bool, int})
+# Learned fields' mirror attributes: no model field starts with an underscore.
+_LEARNED_ATTRIBUTE: Final = "_learned{}"
+
+_TWINS: Final[dict[type, type]] = {}
+
+
+def twin_of(cls: type) -> type:
+    """Return the twin class of ``cls`` (made once per process, shared by generations).
+
+    Raises:
+        Unsupported: ``cls`` cannot have one (see ``make_twin``).
+
+    """
+    twin = _TWINS.get(cls)
+    if twin is None:
+        twin = _TWINS[cls] = make_twin(cls)
+    return twin
+
+
+def _primitive_mirror(type_: Any) -> Any:
+    found = _PRIMITIVE_MIRRORS.get(type_)
+    if found is not None:
+        return found
+    if open_enum_of(type_) is not None:
+        return str
+    if numeric_open_enum_of(type_) is not None:
+        return Union[str, int]  # noqa: UP007
+    return None
 
 
 class Generator:
-    """Makes and remembers the mirrors, twins and builders of the model classes.
+    """Makes and remembers the mirrors and builders of one *generation* of the models.
 
     All generated functions share one namespace, so builders can name each other before
-    they exist (a class's builder is compiled when its mirror is first needed).
+    they exist (a class's builder is compiled when its mirror is first needed). A new set of
+    learned fields takes a new generator: mirrors and builders of older generations stay
+    valid for the mirrors they decoded.
     """
 
-    def __init__(self, *, discriminators: Discriminators, memoised: type | None) -> None:
+    def __init__(
+        self,
+        *,
+        discriminators: Discriminators,
+        learned: Learned | None = None,
+        build_memoised: Callable[[type], Builder] | None = None,
+    ) -> None:
+        """Start a generation.
+
+        ``build_memoised(cls)`` gives the builder of a memoised class from its raw JSON
+        (``(msgspec.Raw, memo) -> model``); without it no class is memoised.
+        """
         self._discriminators = discriminators
-        self._memoised = memoised
+        self._learned: Learned = learned or {}
+        self._build_memoised = build_memoised
         self._names = itertools.count()
         self._nodes: dict[tuple[Any, bool], tuple[Any, Convert]] = {}
         self._structs: dict[tuple[type, str | None], tuple[Any, str]] = {}
         self._building: set[tuple[type, str | None]] = set()
-        self._twins: dict[type, type] = {}
+        self._learned_names: dict[str, str] = {}
+        self._learned_used: dict[type, tuple[str, ...]] = {}
+        self.builders: dict[Any, Builder] = {}
+        """The builder of every mirror Struct made so far (one per class and tag)."""
+        self.union_keys: dict[type, frozenset[str]] = {}
+        """For each member of a union told apart by keys: the wire keys of all its members
+        (such keys are not to be learned: they decide the member)."""
         self.namespace: dict[str, Any] = {
             "_UNSET": msgspec.UNSET,
             "_new": object.__new__,
@@ -118,7 +170,7 @@ class Generator:
     def node(self, type_: Any, *, top: bool = False) -> tuple[Any, Convert]:
         """Return the mirror type of ``type_`` and the code that converts its values.
 
-        ``top``: the response itself (the memoised class is then decoded, not kept raw).
+        ``top``: the response itself (a memoised class is then decoded, not kept raw).
 
         Raises:
             Unsupported: a shape this path does not mirror.
@@ -133,7 +185,7 @@ class Generator:
     def _node(self, type_: Any, *, top: bool) -> tuple[Any, Convert]:
         rule = rule_for(type_)
         if rule is not None:
-            mirror = _PRIMITIVE_MIRRORS.get(type_, str if open_enum_of(type_) else None)
+            mirror = _primitive_mirror(type_)
             if mirror is None:
                 raise Unsupported(f"no mirror for the primitive {type_!r}")
             name = self.constant(rule.constant, "c") if rule.constant is not None else ""
@@ -170,25 +222,10 @@ class Generator:
         if found is not None:
             return self._tagged_union(cls, *found)
         struct, builder = self.struct(cls)
-        if cls is self._memoised and not top:
-            lookup = self.constant(self._memo_lookup(struct, builder), "owner")
+        if not top and self._build_memoised is not None and getattr(cls, "_wire_memoise", False):
+            lookup = self.constant(self._build_memoised(cls), "owner")
             return msgspec.Raw, lambda v: f"{lookup}({v}, memo)"
         return struct, lambda v: f"{builder}({v}, memo)"
-
-    def _memo_lookup(self, struct: Any, builder: str) -> Builder:
-        """Make the function that builds the memoised class once per distinct raw bytes."""
-        decode = msgspec.json.Decoder(struct).decode
-        namespace = self.namespace
-
-        def lookup(raw: msgspec.Raw, memo: Any) -> Any:
-            key = bytes(raw)
-            found = memo.get(key)
-            if found is None:
-                found = namespace[builder](decode(raw), memo)
-                memo.put(key, found)
-            return found
-
-        return lookup
 
     def _tagged_union(
         self, base: type, key: str, subclasses: Mapping[str, type]
@@ -233,8 +270,12 @@ class Generator:
         """Mirror a union of model classes told apart by their keys: one merged mirror.
 
         A value is built as the one member whose required keys are all present and that
-        knows every present key; when no member or several qualify it is refused.
+        knows (or learned) every present key; when no member or several qualify it is
+        refused. Keys of the members are never learned for another member.
         """
+        keys = frozenset(f.key for cls in members for f in model_fields(cls))
+        for cls in members:
+            self.union_keys[cls] = keys | self.union_keys.get(cls, frozenset())
         fields: dict[str, tuple[str, Any, bool]] = {}
         for cls in members:
             for field in model_fields(cls):
@@ -247,14 +288,27 @@ class Generator:
             for name, (_, mirror, nullable) in fields.items()
         ]
         rename = {name: key for name, (key, _, _) in fields.items()}
+        owned: dict[type, set[str]] = {}
+        for cls in members:
+            self.struct(cls)
+            learned = self._learned_used[cls]
+            if any(key in keys for key in learned):  # made before the union: cannot merge
+                raise Unsupported(f"{cls.__name__} learned a key of another union member")
+            owned[cls] = {f.name for f in model_fields(cls)}
+            for key in learned:
+                attribute = self._learned_attribute(key)
+                owned[cls].add(attribute)
+                if attribute not in rename:
+                    rename[attribute] = key
+                    struct_fields.append((attribute, Any, msgspec.UNSET))
         merged = defstruct("ShapeUnion", struct_fields, rename=rename)
         picker = f"pick_{next(self._names)}"
         lines = [f"def {picker}(m, memo):", "    found = None"]
         for cls in members:
             _, builder = self.struct(cls)
-            own = {f.name: f for f in model_fields(cls)}
-            tests = [f"m.{n} is not _UNSET" for n, f in own.items() if f.required]
-            tests += [f"m.{n} is _UNSET" for n in fields if n not in own]
+            required = [f.name for f in model_fields(cls) if f.required]
+            tests = [f"m.{n} is not _UNSET" for n in required]
+            tests += [f"m.{n} is _UNSET" for n in rename if n not in owned[cls]]
             lines += [
                 f"    if {' and '.join(tests) or 'True'}:",
                 "        if found is not None: raise _invalid",
@@ -266,11 +320,12 @@ class Generator:
 
     # --- classes ----------------------------------------------------------------------------
 
-    def _twin(self, cls: type) -> type:
-        twin = self._twins.get(cls)
-        if twin is None:
-            twin = self._twins[cls] = make_twin(cls)
-        return twin
+    def _learned_attribute(self, key: str) -> str:
+        """Return the mirror attribute of a learned wire key (one per key in a generation)."""
+        found = self._learned_names.get(key)
+        if found is None:
+            found = self._learned_names[key] = _LEARNED_ATTRIBUTE.format(len(self._learned_names))
+        return found
 
     def struct(self, cls: type, *, tag: tuple[str, str] | None = None) -> tuple[Any, str]:
         """Return the mirror Struct of ``cls`` and its builder's name.
@@ -298,7 +353,7 @@ class Generator:
     def _make_struct(self, cls: type, tag: tuple[str, str] | None) -> tuple[Any, str]:
         struct_fields: list[Any] = []
         rename = {}
-        twin, target = self.constant(self._twin(cls), "twin"), self.constant(cls, "cls")
+        twin, target = self.constant(twin_of(cls), "twin"), self.constant(cls, "cls")
         fields = model_fields(cls)
         # Explicit nulls are recorded for optional fields only (as the cattrs path does).
         records_nulls = any(not field.required for field in fields)
@@ -322,15 +377,22 @@ class Generator:
             )
             body += field_code(
                 field.name,
-                field.key,
+                self.constant(field.key, "key"),
                 nullable=field.nullable,
                 required=field.required,
                 convert=convert,
             )
         if tag is not None and tag_key is None:
             raise Unsupported(f"{cls.__name__} has no field {tag[0]!r}")
+        learned = self._learned_for(cls)
+        pairs = []
+        for key in learned:
+            attribute = self._learned_attribute(key)
+            rename[attribute] = key
+            struct_fields.append((attribute, Any, msgspec.UNSET))
+            pairs.append((attribute, self.constant(key, "key")))
         body += [
-            "    o.unknown_fields = _EMPTY",
+            *learned_code(pairs),
             "    o._wire_nulls = _NO_NULLS if nulls is None else _frozenset(nulls)"
             if records_nulls
             else "    o._wire_nulls = _NO_NULLS",
@@ -346,5 +408,13 @@ class Generator:
         label = f"accelerated build {cls.__module__}.{cls.__qualname__}"
         # One shared namespace: a builder names the builders of nested classes, which may be
         # compiled after it, and finds them at call time.
-        compile_function(name, source, self.namespace, label)
+        self.builders[struct] = compile_function(name, source, self.namespace, label)
         return struct, name
+
+    def _learned_for(self, cls: type) -> tuple[str, ...]:
+        """Return the learned keys ``cls``'s mirror gets (none that decides a union member)."""
+        forbidden = self.union_keys.get(cls, frozenset())
+        known = {f.key for f in model_fields(cls)}
+        keys = tuple(k for k in self._learned.get(cls, ()) if k not in forbidden and k not in known)
+        self._learned_used[cls] = keys
+        return keys

@@ -1,8 +1,8 @@
 """The converter's hook factories: optionals, containers, models, discriminated unions, to_dict().
 
-Registered on both converters by ``_converter``; the fast one takes its model hooks from
-``_fastpath``, the detailed one from cattrs' generator. Primitive values are read by the
-rule table of ``_primitives``.
+Registered on the converter by ``_converter``; model hooks come from cattrs' generator, with
+detailed validation (every failure collected with its position). Primitive values are read by
+the rule table of ``_primitives``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from cattrs import Converter
 from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from gitbook_async._wire._fastpath import make_fast_model_hook
 from gitbook_async._wire._fields import WireKeys, keep_unknown_and_nulls, model_fields
 from gitbook_async._wire._primitives import mismatch
 from gitbook_async._wire._shapes import (
@@ -59,11 +58,10 @@ def _structure_each(
 
 
 class Hooks:
-    """Hook factories bound to one converter (fast or detailed)."""
+    """Hook factories bound to one converter."""
 
-    def __init__(self, converter: Converter, *, detailed: bool) -> None:
+    def __init__(self, converter: Converter) -> None:
         self.converter = converter
-        self.detailed = detailed
 
     def optional(self, type_: Any) -> StructureHook:
         """Structure ``X | None``: None stays None, anything else goes to X's hook."""
@@ -79,13 +77,10 @@ class Hooks:
         """Structure ``tuple[X, ...]`` from a JSON array."""
         item_type = tuple_item(type_)
         item_hook = self.converter.get_structure_hook(item_type)
-        detailed = self.detailed
 
         def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
             if type(value) is not list:
                 raise mismatch("an array", value)
-            if not detailed:
-                return tuple([item_hook(item, item_type) for item in value])
             pairs = _structure_each(enumerate(value), item_hook, item_type, type_)
             return tuple([item for _, item in pairs])
 
@@ -95,13 +90,10 @@ class Hooks:
         """Structure ``Mapping[str, X]`` from a JSON object, read-only."""
         value_type = typing.get_args(type_)[1]
         value_hook = self.converter.get_structure_hook(value_type)
-        detailed = self.detailed
 
         def structure_mapping(value: Any, _: Any) -> Mapping[str, Any]:
             if type(value) is not dict:
                 raise mismatch("an object", value)
-            if not detailed:
-                return MappingProxyType({k: value_hook(v, value_type) for k, v in value.items()})
             return MappingProxyType(
                 dict(_structure_each(value.items(), value_hook, value_type, type_))
             )
@@ -109,9 +101,7 @@ class Hooks:
         return structure_mapping
 
     def model(self, cls: type[GitBookModel]) -> StructureHook:
-        """Structure a model class: the generated fast function, or cattrs' detailed one."""
-        if not self.detailed:
-            return make_fast_model_hook(cls, self.converter)
+        """Structure a model class with cattrs' generated function (detailed validation)."""
         keys = WireKeys(cls)
         renames: dict[str, Any] = {f.name: override(rename=f.key) for f in model_fields(cls)}
         generated = make_dict_structure_fn(

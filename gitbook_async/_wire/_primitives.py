@@ -1,10 +1,9 @@
-"""The strict rules for primitive JSON values: ONE table, read by the hooks and the fast path.
+"""The strict rules for primitive JSON values: ONE table, read by both structure paths.
 
 Each rule is written once, as Python expressions over a value (``{v}``): when the value is
 accepted, and what the field then holds. ``make_rule_hook`` compiles a rule into a cattrs
-structure hook (used by both converters); ``_fastpath`` inlines the same expressions into the
-generated model functions. So the detailed and the fast path cannot read a primitive
-differently.
+structure hook; the accelerated path (``_accel_gen``) inlines the same conversions into its
+generated builders. So the two paths cannot read a primitive differently.
 
 Invalid data raises ``InvalidWireData`` (``WireTypeError``, ``WireValueError``); any other
 exception from structuring is a bug in the SDK, never "bad data".
@@ -21,12 +20,10 @@ from typing import Any, Final
 
 import attrs
 
-from gitbook_async._wire._shapes import open_enum_of
-from gitbook_async.models import BillingCreditsBundle
+from gitbook_async._wire._shapes import numeric_open_enum_of, open_enum_of
 from gitbook_async.models._base import parse_timestamp
 
 __all__ = [
-    "CREDITS_BUNDLE",
     "PRIMITIVES",
     "FastPathInvalid",
     "InvalidWireData",
@@ -55,7 +52,7 @@ class WireValueError(InvalidWireData, ValueError):
 
 
 class FastPathInvalid(InvalidWireData):
-    """The fast path found invalid data; the detailed converter will say where and why."""
+    """The accelerated path found data it does not read; the detailed path says what is wrong."""
 
 
 _JSON_TYPE_NAMES: Final[Mapping[type, str]] = MappingProxyType(
@@ -98,8 +95,6 @@ class Rule:
         convert: Expression over ``{v}`` giving the field's value; may use ``{c}``, bound to
             ``constant`` (an enum's member table, a parser).
         constant: The object ``{c}`` stands for, if any.
-        exact: Exact types ``accepts`` always admits: lets a list be checked in C
-            (``exact.issuperset(map(type, items))``) before falling back to item by item.
 
     """
 
@@ -108,7 +103,6 @@ class Rule:
     accepts: str
     convert: str = "{v}"
     constant: Any = None
-    exact: frozenset[type] = frozenset()
 
     def accepts_code(self, v: str) -> str:
         """Return the acceptance test, with the value named ``v``."""
@@ -122,61 +116,57 @@ class Rule:
 
 
 # A str subclass is a string too; the exact test first, as it is the faster one in CPython.
-_STRING: Final = Rule(
-    "str", "a string", "type({v}) is str or isinstance({v}, str)", exact=frozenset({str})
-)
-
-# The spec (0.202.0) declares BillingCreditsBundle a string but lists integer values: accept a
-# JSON number too, kept as int so that to_dict() gives back what the server sent.
-CREDITS_BUNDLE: Final = BillingCreditsBundle | str | int
+_STRING: Final = Rule("str", "a string", "type({v}) is str or isinstance({v}, str)")
 
 PRIMITIVES: Final[Mapping[Any, Rule]] = MappingProxyType(
     {
         str: _STRING,
-        bool: Rule("bool", "a boolean", "{v} is True or {v} is False", exact=frozenset({bool})),
-        int: Rule("int", "an integer", "type({v}) is int", exact=frozenset({int})),
+        bool: Rule("bool", "a boolean", "{v} is True or {v} is False"),
+        int: Rule("int", "an integer", "type({v}) is int"),
         # An integral JSON number stays an int so that to_dict() gives back the same JSON.
-        float: Rule(
-            "float",
-            "a number",
-            "type({v}) is float or type({v}) is int",
-            exact=frozenset({int, float}),
-        ),
+        float: Rule("float", "a number", "type({v}) is float or type({v}) is int"),
         datetime: Rule(
             "datetime",
             "an RFC 3339 date-time string",
             _STRING.accepts,
             "{c}({v})",
             _timestamp,
-            _STRING.exact,
-        ),
-        CREDITS_BUNDLE: Rule(
-            "credits_bundle",
-            "a string or an integer (BillingCreditsBundle)",
-            "type({v}) is str or type({v}) is int or isinstance({v}, str)",
-            # An int is no key of the member table (its keys are str): it is kept as it is.
-            "{c}.get({v}, {v})",
-            BillingCreditsBundle._value2member_map_,
-            frozenset({str, int}),
         ),
     }
 )
 
 
 @functools.cache
-def _open_enum_rule(enum_cls: type) -> Rule:
+def _open_enum_rule(enum_cls: type, *, numbers: bool) -> Rule:
     members = enum_cls._value2member_map_  # type: ignore[attr-defined]
-    expected = f"a string ({enum_cls.__name__})"
-    return Rule("open_enum", expected, _STRING.accepts, "{c}.get({v}, {v})", members, _STRING.exact)
+    if not numbers:
+        expected = f"a string ({enum_cls.__name__})"
+        return Rule("open_enum", expected, _STRING.accepts, "{c}.get({v}, {v})", members)
+    # ``E | str | int``: a field the spec declares a string but whose values the server may
+    # send as numbers (BillingCreditsBundle); a number is no key of the member table (its
+    # keys are str), so it stays an int and to_dict() gives back what the server sent.
+    return Rule(
+        "open_enum_or_int",
+        f"a string or an integer ({enum_cls.__name__})",
+        "type({v}) is str or type({v}) is int or isinstance({v}, str)",
+        "{c}.get({v}, {v})",
+        members,
+    )
 
 
 def rule_for(type_: Any) -> Rule | None:
-    """Return the rule of a primitive type or an open enum (``E | str``); None for others."""
+    """Return the rule of a primitive type or an open enum (``E | str``, ``E | str | int``).
+
+    None for other types.
+    """
     rule = PRIMITIVES.get(type_)
     if rule is not None:
         return rule
     enum_cls = open_enum_of(type_)
-    return None if enum_cls is None else _open_enum_rule(enum_cls)
+    if enum_cls is not None:
+        return _open_enum_rule(enum_cls, numbers=False)
+    enum_cls = numeric_open_enum_of(type_)
+    return None if enum_cls is None else _open_enum_rule(enum_cls, numbers=True)
 
 
 def compile_function(name: str, source: str, namespace: dict[str, Any], label: str) -> Any:

@@ -1,7 +1,7 @@
 """Questions about model field types (``X | None``, ``E | str``, ``tuple[X, ...]``, ...).
 
-Shared by the converter's hooks and the generated fast path, which must read field types
-the same way.
+Shared by the converter's hooks and the accelerated path's generator, which must read field
+types the same way.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import operator
 import types
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any, Union
+from typing import Any, Final, Union
 
 from gitbook_async.models._base import GitBookModel, OpenEnum
 
@@ -22,6 +22,7 @@ __all__ = [
     "is_model",
     "is_open_enum_union",
     "is_optional",
+    "numeric_open_enum_of",
     "open_enum_of",
     "tuple_item",
     "union_args",
@@ -63,18 +64,36 @@ def without_none(type_: Any) -> tuple[Any, bool]:
     return functools.reduce(operator.or_, rest), True
 
 
+def _open_enum_with(type_: Any, plain: frozenset[Any]) -> type[OpenEnum] | None:
+    """For ``E | <plain types>`` (E an open enum) give E; None for other types."""
+    args = union_args(type_)
+    enums = [a for a in args if isinstance(a, type) and issubclass(a, OpenEnum)]
+    if len(enums) != 1 or frozenset(args) != plain | {enums[0]}:
+        return None
+    return enums[0]
+
+
+_STRING_ONLY: Final = frozenset({str})
+_STRING_OR_INT: Final = frozenset({str, int})
+
+
 def open_enum_of(type_: Any) -> type[OpenEnum] | None:
     """For ``E | str`` (an open enum field) give E; None for other types."""
-    args = union_args(type_)
-    if len(args) != 2 or str not in args:
-        return None
-    enums = [a for a in args if isinstance(a, type) and issubclass(a, OpenEnum)]
-    return enums[0] if enums else None
+    return _open_enum_with(type_, _STRING_ONLY)
+
+
+def numeric_open_enum_of(type_: Any) -> type[OpenEnum] | None:
+    """For ``E | str | int`` give E; None for other types.
+
+    Such a field holds an open enum whose values may also come as JSON integers (kept as
+    ``int``).
+    """
+    return _open_enum_with(type_, _STRING_OR_INT)
 
 
 def is_open_enum_union(type_: Any) -> bool:
-    """Whether ``type_`` is ``E | str`` for an open enum E."""
-    return open_enum_of(type_) is not None
+    """Whether ``type_`` is ``E | str`` or ``E | str | int`` for an open enum E."""
+    return open_enum_of(type_) is not None or numeric_open_enum_of(type_) is not None
 
 
 def tuple_item(type_: Any) -> Any | None:

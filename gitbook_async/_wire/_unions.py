@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from cattrs import Converter
-
-from gitbook_async._wire._hooks import Hooks, StructureHook
 from gitbook_async._wire._primitives import mismatch
 from gitbook_async._wire._shapes import equal_to
 from gitbook_async.models import (
@@ -30,6 +27,11 @@ from gitbook_async.models import (
     UsersMergeRule,
 )
 from gitbook_async.models._base import GitBookModel
+
+if TYPE_CHECKING:
+    from cattrs import Converter
+
+    from gitbook_async._wire._hooks import Hooks, StructureHook
 
 __all__ = [
     "CONFIGURATION_PROPERTY_TYPES",
