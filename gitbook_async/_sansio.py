@@ -58,7 +58,7 @@ T = TypeVar("T")
 # --- outcomes -----------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen
 class RawResponse:
     """A complete HTTP response, body read, with its headers read once into ``hints``."""
 
@@ -88,15 +88,7 @@ class RawResponse:
         """
         frozen = headers if isinstance(headers, Headers) else Headers(headers)
         hints = ServerHints.from_headers(frozen, now)
-        return cls(
-            method=method,
-            url=url,
-            status=status,
-            headers=frozen,
-            body=body,
-            hints=hints,
-            elapsed=elapsed,
-        )
+        return cls(method, url, status, frozen, body, hints, elapsed)
 
     @property
     def content_type(self) -> str:

@@ -7,13 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Final, TypeVar
 
-from cattrs.errors import (
-    AttributeValidationNote,
-    BaseValidationError,
-    ClassValidationError,
-    IterableValidationError,
-    IterableValidationNote,
-)
+from cattrs import errors as cattrs_errors
 
 from gitbook_async._errors import ResponseValidationError
 from gitbook_async._wire._primitives import InvalidWireData
@@ -67,10 +61,10 @@ def error_paths(exc: BaseException, path: str) -> list[tuple[str, str]]:
         BaseException: a leaf of the tree that is not invalid data (a bug in the SDK), as it is.
 
     """
-    if isinstance(exc, ClassValidationError):
+    if isinstance(exc, cattrs_errors.ClassValidationError):
         found: list[tuple[str, str]] = []
         for sub in exc.exceptions:
-            attribute = _find_note(sub, AttributeValidationNote)
+            attribute = _find_note(sub, cattrs_errors.AttributeValidationNote)
             if attribute is None:
                 found.extend(error_paths(sub, path))
                 continue
@@ -80,17 +74,19 @@ def error_paths(exc: BaseException, path: str) -> list[tuple[str, str]]:
             else:
                 found.extend(error_paths(sub, _join(path, key)))
         return found
-    if isinstance(exc, IterableValidationError):
+    if isinstance(exc, cattrs_errors.IterableValidationError):
         found = []
         for sub in exc.exceptions:
-            item = _find_note(sub, IterableValidationNote)
+            item = _find_note(sub, cattrs_errors.IterableValidationNote)
             if item is None:
                 found.extend(error_paths(sub, path))
             else:
                 index = item.index if isinstance(item.index, int) else str(item.index)
                 found.extend(error_paths(sub, _join(path, index)))
         return found
-    if isinstance(exc, BaseValidationError):  # pragma: no cover - cattrs adds no other kinds
+    if isinstance(
+        exc, cattrs_errors.BaseValidationError
+    ):  # pragma: no cover - cattrs adds no other kinds
         return [p for sub in exc.exceptions for p in error_paths(sub, path)]
     if isinstance(exc, InvalidWireData):
         return [(path, str(exc))]
