@@ -121,9 +121,9 @@ class GitBookClient(AsyncClosing):
             ``LocalRateLimiter`` of this client's own; pass one shared instance to several
             clients, or ``gitbook_async.redis.RedisRateLimiter`` to share the budget among
             processes and machines. The client never closes it.
-        trust_env: Honour ``$HTTP_PROXY``, ``$HTTPS_PROXY``, ``$ALL_PROXY`` and
-            ``$NO_PROXY`` (and ``.netrc`` credentials for the proxy), read once, here; False
-            ignores them. The default, like requests and httpx.
+        trust_env: Honour ``$HTTP_PROXY``, ``$HTTPS_PROXY`` and ``$NO_PROXY`` (and
+            ``.netrc`` credentials for the proxy), read once, here; False ignores them. The
+            default, like requests and httpx (unlike them, ``$ALL_PROXY`` is not read).
         proxy: Send every request through this proxy, e.g. ``"http://user:pass@host:3128"``
             (wins over the environment). Its credentials never appear in logs or errors.
         ssl: An ``ssl.SSLContext`` for the TLS connection (a custom CA bundle, a client

@@ -191,8 +191,8 @@ class CallOptions:
             timeout is None
             and max_retries is None
             and deadline is None
-            and not extra_headers
-            and not extra_query
+            and extra_headers is None
+            and extra_query is None
         ):
             return _NONE  # the common call: nothing to check, nothing to merge
         if max_retries is not None:

@@ -49,6 +49,7 @@ __all__ = [
     "Retry",
     "decide",
     "redact_validation_error",
+    "redacted_headers",
     "status_error",
 ]
 
@@ -155,11 +156,11 @@ class Failure:
             FailureKind.TIMEOUT: APITimeoutError,
             FailureKind.TOO_LARGE: ResponseTooLargeError,
         }.get(self.kind, APIConnectionError)
+        where, advice = "", _ADVICE[self.kind]
         if self.proxy:
             where = f" through the proxy {self.proxy}"
-            advice = _PROXY_ADVICE
-        else:
-            where, advice = "", _ADVICE[self.kind]
+            if self.kind in (FailureKind.CONNECTION, FailureKind.DNS):
+                advice = _PROXY_ADVICE
         message = f"{self.method} {self.url}: {self.kind.value}{where} ({self.detail}). {advice}"
         url = redact(self.url, secrets)
         return cls(redact(message, secrets), method=self.method, url=url)
@@ -245,6 +246,16 @@ def decide(
     return Raise(status_error(outcome, secrets))
 
 
+def redacted_headers(headers: Headers, secrets: tuple[str, ...]) -> Headers:
+    """Return ``headers`` with every secret redacted from the values (itself if none shows)."""
+    if not secrets:
+        return headers
+    values = "\n".join(headers.values())
+    if redact(values, secrets) == values:
+        return headers
+    return Headers((name, redact(value, secrets)) for name, value in headers.items())
+
+
 def redact_validation_error(
     error: ResponseValidationError, secrets: tuple[str, ...]
 ) -> ResponseValidationError:
@@ -270,7 +281,7 @@ def status_error(response: RawResponse, secrets: tuple[str, ...] = ()) -> APISta
     fields: dict[str, Any] = {
         "status": response.status,
         "code": redact(code, secrets) if isinstance(code, str) else code,
-        "headers": Headers((k, redact(v, secrets)) for k, v in response.headers.items()),
+        "headers": redacted_headers(response.headers, secrets),
         "method": response.method,
         "url": redact(response.url, secrets),
         "body": excerpt(response.body, ERROR_BODY_CHARS, secrets),

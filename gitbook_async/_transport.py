@@ -49,6 +49,7 @@ from gitbook_async._sansio import (
     RawResponse,
     Retry,
     decide,
+    redacted_headers,
     status_error,
 )
 from gitbook_async._urls import redirect_refusal, same_origin
@@ -76,22 +77,27 @@ class ProxySetting:
 
     Attributes:
         url: The proxy URL without credentials.
-        auth: The proxy's Basic credentials, or None.
+        authorization: The ``Proxy-Authorization`` value (``"Basic ..."``, UTF-8), or None.
+        password: The proxy's password ("" without one), kept only to be redacted.
         source: Where it came from, for messages (``"proxy="`` or ``"$HTTPS_PROXY"``).
 
+    The credentials are sent as a header, not as aiohttp's ``proxy_auth=``/``BasicAuth``
+    (deprecated since aiohttp 3.14: a ``DeprecationWarning`` on every request).
     """
 
     url: URL
-    auth: aiohttp.BasicAuth | None
+    authorization: str | None
+    password: str = ""
     source: str
 
     @classmethod
     def resolve(cls, proxy: str | None, *, trust_env: bool, base_url: str) -> ProxySetting | None:
         """Return the proxy for ``base_url``: ``proxy`` if given, else the environment's.
 
-        With ``trust_env``, ``$HTTP_PROXY``/``$HTTPS_PROXY`` (and ``$ALL_PROXY``, ``.netrc``
-        credentials for the proxy) apply unless ``$NO_PROXY`` names the host, as aiohttp
-        reads them; the environment is read once, here.
+        With ``trust_env``, ``$HTTP_PROXY``/``$HTTPS_PROXY`` (and ``.netrc`` credentials for
+        the proxy) apply unless ``$NO_PROXY`` names the host, as aiohttp reads them (it
+        ignores ``$ALL_PROXY`` and ``https://`` proxy URLs there); the environment is read
+        once, here.
 
         Raises:
             ConfigurationError: ``proxy`` is not an http(s) URL with a host.
@@ -109,10 +115,11 @@ class ProxySetting:
                     "proxy must be an http:// or https:// URL with a host, such as "
                     "http://proxy.example:3128 (credentials as http://user:pass@host:port)"
                 )
-            auth = None
-            if parsed.user is not None:
-                auth = aiohttp.BasicAuth(parsed.user, parsed.password or "")
-            return cls(url=parsed.with_user(None), auth=auth, source="proxy=")
+            if parsed.user is None:
+                return cls(url=parsed.with_user(None), authorization=None, source="proxy=")
+            return cls._with_credentials(
+                parsed.with_user(None), parsed.user, parsed.password or "", source="proxy="
+            )
         if not trust_env:
             return None
         target = URL(base_url)
@@ -120,13 +127,27 @@ class ProxySetting:
             url, auth = aiohttp.helpers.get_env_proxy_for_url(target)
         except LookupError:
             return None
-        return cls(url=url.with_user(None), auth=auth, source=f"${target.scheme.upper()}_PROXY")
+        source = f"${target.scheme.upper()}_PROXY"
+        if auth is None:
+            return cls(url=url.with_user(None), authorization=None, source=source)
+        return cls._with_credentials(url.with_user(None), auth.login, auth.password, source=source)
+
+    @classmethod
+    def _with_credentials(cls, url: URL, user: str, password: str, *, source: str) -> ProxySetting:
+        try:
+            authorization = aiohttp.encode_basic_auth(user, password)
+        except ValueError:  # a ":" in the user name (never echoed: it may be a secret)
+            raise ConfigurationError(
+                f"the proxy user name ({source}) must not contain ':'"
+            ) from None
+        return cls(url=url, authorization=authorization, password=password, source=source)
 
     def secrets(self) -> tuple[str, ...]:
         """Return the proxy's credentials, to redact from every text the client shows."""
-        if self.auth is None:
+        if self.authorization is None:
             return ()
-        return tuple(s for s in (self.auth.password, self.auth.encode().split(" ", 1)[1]) if s)
+        encoded = self.authorization.split(" ", 1)[1]
+        return tuple(s for s in (self.password, encoded) if s)
 
     def __str__(self) -> str:
         return f"{self.url} (from {self.source})"
@@ -258,7 +279,7 @@ class Transport:
                     slots=self._slots(),
                     max_wait=call.max_wait(),
                     feedback=self._after_response,
-                    url=call.shown_url,
+                    url=call.url,
                 )
             except RateLimitError as error:
                 raise call.budget_error(error) from None
@@ -274,7 +295,7 @@ class Transport:
                 assert isinstance(outcome, RawResponse)
                 return Response(value=decision.value, metadata=call.metadata(outcome))
             if isinstance(decision, Raise):
-                raise decision.error
+                raise call.final_error(outcome, decision.error)
             await self._wait_to_retry(call, attempt, decision, outcome)
 
     async def _wait_to_retry(
@@ -317,20 +338,21 @@ class Transport:
 
     async def _attempt(self, call: _Call, attempt: int) -> Outcome:
         """Send one attempt of ``call``, telling the request and response hooks."""
+        call.attempts = attempt  # counted once it is sent, not while it waits for the budget
         if self._hooks.request:
             await emit(self._hooks.request, RequestEvent(url=call.shown_url, attempt=attempt))
         outcome = await self.send(
             call.url, call.query, headers=call.headers, timeout=call.timeout()
         )
         if isinstance(outcome, RawResponse):
-            call.elapsed = outcome.elapsed
-            logger.debug(
-                "GET %s -> %d (attempt %d, %.1f ms)",
-                call.logged,
-                outcome.status,
-                attempt,
-                outcome.elapsed * 1000,
-            )
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "GET %s -> %d (attempt %d, %.1f ms)",
+                    call.logged,
+                    outcome.status,
+                    attempt,
+                    outcome.elapsed * 1000,
+                )
             if self._hooks.response:
                 event = ResponseEvent(
                     url=call.shown_url,
@@ -358,7 +380,7 @@ class Transport:
         session = self.session()
         started = time.perf_counter()
         try:
-            outcome = await self._exchange(session, url, query, headers, timeout)
+            outcome = await self._exchange(session, url, query, headers, timeout, started)
         except (
             asyncio.TimeoutError,
             asyncio.IncompleteReadError,
@@ -373,8 +395,6 @@ class Transport:
             raise ClientClosedError(
                 "the GitBookClient was closed while this request was in flight"
             ) from None
-        if isinstance(outcome, RawResponse):
-            outcome = attrs.evolve(outcome, elapsed=time.perf_counter() - started)
         return outcome
 
     async def _exchange(
@@ -384,26 +404,28 @@ class Transport:
         query: Pairs | None,
         headers: Mapping[str, str],
         timeout: aiohttp.ClientTimeout,
+        started: float,
     ) -> Outcome:
         target: str | URL = url
         for _ in range(MAX_REDIRECTS + 1):
+            sent_headers, proxy_headers = self._proxy_headers(target, headers)
             # Set per request, so a borrowed session's settings (raise_for_status,
             # auto_decompress, its own proxy) never change what a response means.
             async with session.get(
                 target,
                 params=query,
-                headers=headers,
+                headers=sent_headers,
                 timeout=timeout,
                 allow_redirects=False,
                 raise_for_status=False,
                 auto_decompress=True,
                 ssl=self._ssl,
                 proxy=None if self.proxy is None else self.proxy.url,
-                proxy_auth=None if self.proxy is None else self.proxy.auth,
+                proxy_headers=proxy_headers,
             ) as response:
                 location = response.headers.get("Location")
                 if response.status not in _REDIRECTS or location is None:
-                    return await self._read(response, url)
+                    return await self._read(response, url, started)
                 target = response.url.join(URL(location))
             refusal = redirect_refusal(self.base_url, str(target))
             if refusal is not None:
@@ -416,7 +438,23 @@ class Transport:
             kind=FailureKind.REDIRECT, detail=f"more than {MAX_REDIRECTS} redirects", url=url
         )
 
-    async def _read(self, response: aiohttp.ClientResponse, url: str) -> Outcome:
+    def _proxy_headers(
+        self, target: str | URL, headers: Mapping[str, str]
+    ) -> tuple[Mapping[str, str], dict[str, str] | None]:
+        """Return the request's headers and ``proxy_headers=``, with the proxy credentials.
+
+        aiohttp sends ``proxy_headers`` only with a CONNECT (https targets): to a plain-http
+        target the proxy reads ``Proxy-Authorization`` from the request itself, which it
+        does not forward. Inside a tunnel it would reach the API, so it never goes there.
+        """
+        authorization = None if self.proxy is None else self.proxy.authorization
+        if authorization is None:
+            return headers, None
+        if URL(target).scheme == "http":
+            return {**headers, "Proxy-Authorization": authorization}, None
+        return headers, {"Proxy-Authorization": authorization}  # fresh: aiohttp mutates it
+
+    async def _read(self, response: aiohttp.ClientResponse, url: str, started: float) -> Outcome:
         cap = self.max_response_bytes
         declared = response.content_length
         if declared is not None and declared > cap:
@@ -436,9 +474,10 @@ class Transport:
         return RawResponse.build(
             url=str(response.url),
             status=response.status,
-            headers=Headers(response.headers.items()),
+            headers=redacted_headers(Headers(response.headers.items()), self._secrets),
             body=body,
             now=time.time(),
+            elapsed=time.perf_counter() - started,
         )
 
 
@@ -446,17 +485,17 @@ class _Call:
     """One call's state across its attempts: URL, headers, policy, deadline, attempts."""
 
     __slots__ = (
+        "_cut",
         "_deadline_at",
         "_loop",
+        "_path",
+        "_shown",
         "_transport",
         "attempts",
-        "elapsed",
         "headers",
-        "logged",
         "options",
         "policy",
         "query",
-        "shown_url",
         "url",
     )
 
@@ -479,20 +518,31 @@ class _Call:
             if max_retries is None or max_retries == retry.max_retries
             else attrs.evolve(retry, max_retries=max_retries)
         )
-        self.shown_url = redact(_urls.with_query(self.url, self.query), transport.secrets)
-        self.logged = redact(_urls.with_query(path, self.query), transport.secrets)
+        self._path = path
+        self._shown: str | None = None
+        self._cut = False  # the last attempt's timeout was cut to what the deadline left
         self.attempts = 0
-        self.elapsed = 0.0
         self._loop = asyncio.get_running_loop()
         deadline = options.deadline
         self._deadline_at = None if deadline is None else self._loop.time() + deadline
+
+    @property
+    def shown_url(self) -> str:
+        """The URL with its query, secrets redacted (for events and errors; made on demand)."""
+        if self._shown is None:
+            self._shown = redact(_urls.with_query(self.url, self.query), self._transport.secrets)
+        return self._shown
+
+    @property
+    def logged(self) -> str:
+        """The path with its query, secrets redacted (for log lines)."""
+        return redact(_urls.with_query(self._path, self.query), self._transport.secrets)
 
     def next_attempt(self) -> int:
         """Count one more attempt, if the deadline leaves time for it."""
         if self._deadline_at is not None and self._loop.time() >= self._deadline_at:
             raise self._deadline_error("no time was left for another attempt")
-        self.attempts += 1
-        return self.attempts
+        return self.attempts + 1
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline (None: the call has none)."""
@@ -511,7 +561,8 @@ class _Call:
         timeout = self.options.timeout
         assert timeout is not None  # merged with the client's defaults
         remaining = self.remaining()
-        if remaining is None or (timeout.total is not None and timeout.total <= remaining):
+        self._cut = remaining is not None and (timeout.total is None or timeout.total > remaining)
+        if remaining is None or not self._cut:
             return timeout
         return aiohttp.ClientTimeout(
             total=max(remaining, 0.001),
@@ -525,6 +576,12 @@ class _Call:
         remaining = self.remaining()
         if remaining is not None and delay >= remaining:
             raise self._deadline_error(f"the last one: {reason}")
+
+    def final_error(self, outcome: Outcome, error: GitBookError) -> GitBookError:
+        """Return the error that ends the call: the deadline's if it cut the last attempt."""
+        if self._cut and isinstance(outcome, Failure) and outcome.kind is FailureKind.TIMEOUT:
+            return self._deadline_error(f"the last one: {outcome.kind.value}")
+        return error
 
     def budget_error(self, error: RateLimitError) -> GitBookError:
         """Return the error to raise for a rate-budget wait longer than allowed."""
@@ -594,8 +651,16 @@ def _classify(exc: BaseException) -> tuple[FailureKind, str]:
     if isinstance(exc, (aiohttp.ClientPayloadError, asyncio.IncompleteReadError)):
         return FailureKind.CUT_SHORT, text
     if isinstance(exc, aiohttp.ClientHttpProxyError):
-        # str() names the proxy's URL; the status and reason are what matter here.
-        return FailureKind.CONNECTION, f"the proxy answered {exc.status} {exc.message}"
+        # The proxy refused the CONNECT tunnel. str() names the proxy and repr() holds the
+        # request_info (Proxy-Authorization among its headers): keep the status and reason.
+        # A refusal (407 credentials, 403 target) is the same on every attempt; a 5xx (the
+        # target unreachable from the proxy), 408 or 429 may pass.
+        detail = f"the proxy answered {exc.status} {exc.message}"
+        if exc.status == 407:
+            detail += ": check the proxy credentials"
+        if exc.status >= 500 or exc.status in (408, 429):
+            return FailureKind.CONNECTION, detail
+        return FailureKind.INVALID_REQUEST, detail
     if isinstance(exc, (aiohttp.TooManyRedirects, aiohttp.RedirectClientError)):
         return FailureKind.REDIRECT, name  # str() of TooManyRedirects is the request URL
     if isinstance(exc, (ValueError, aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError)):

@@ -380,7 +380,7 @@ def _list_response(response: Response[tuple[M, ...]]) -> APIResponse[list[M]]:
     async def parse() -> list[M]:
         return list(response.value)
 
-    return APIResponse.of(response.metadata, parse)
+    return APIResponse.of(response.metadata, _once(parse))  # parse() gives one list
 
 
 def _once(build: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
