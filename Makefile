@@ -50,8 +50,8 @@ demo: $(RUNTIME_STAMP)
 serve: $(RUNTIME_STAMP)
 	$(BIN)/python -m gitbook_async.testing
 
-# The benchmarks of issue 5 (never part of `make test`): install the bench extra, run all six
-# (about five minutes) and write the results page.
+# The benchmarks (never part of `make test`): install the bench extra, run them all (about
+# eight minutes) and write the results page, docs/performance.md.
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -46,7 +46,7 @@ from gitbook_async import (
     models,
 )
 from gitbook_async.models import GitBookModel
-from gitbook_async.models._base import wire_fields
+from gitbook_async.models import wire_fields
 
 __all__ = ["PydanticIntegration", "PydanticIntegrationList", "PydanticOrganization"]
 

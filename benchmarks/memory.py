@@ -1,91 +1,85 @@
-"""Benchmark 10 (from issue 5): peak memory of a walk of 1,000 pages against one of 10 pages.
+"""Peak traced memory of a 1,000-page walk against a 10-page walk, each in a fresh process.
 
-The consumer drops each item once seen, so a walk should hold about one page (plus the one
-being prefetched) whatever its length. Measured with ``tracemalloc``: the peak of traced
-Python allocations during the walk, above what was allocated before it. The client is
-warmed up first (converter hooks, connection pool, aiohttp's buffers), so that one-time
-allocations count in neither walk.
-
-``tracemalloc`` rather than RSS: RSS only grows (the allocator keeps freed arenas), a fresh
-process per run would add import noise, and RSS would count the fake server's memory when
-it runs in-process. For the same reason the fake runs in a child process here by default:
-only the client's allocations are traced.
+A walk whose consumer drops each item should hold about one page (plus the one being
+prefetched) whatever its length. Each run is a fresh ``python -m benchmarks.memory URL
+SPACE``: it opens a client, warms it up on a 2-page space of other items (connections,
+converter hooks), then reads ``tracemalloc``'s peak during the measured walk (20-item
+pages, sparse items), above what was allocated before it. The fake runs in yet another
+process: only the client's allocations are traced, and nothing carries over between runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
+import sys
 import tracemalloc
 from typing import Final
 
 from benchmarks._data import TOKEN
-from benchmarks._host import HostMode, ServerSpec, SpaceSpec, serve
-from benchmarks._measure import Comparison, Direction, Measurement, Target, interleaved
-from benchmarks._settings import Settings
+from benchmarks._harness import (
+    Comparison,
+    Direction,
+    Measurement,
+    ServerSpec,
+    Settings,
+    SpaceSpec,
+    Target,
+    python,
+    rounds,
+    serve,
+    walk_sdk,
+)
 from gitbook_async import GitBookClient
 
-TARGET: Final = Target(Direction.AT_MOST, 1.2)
+PAGE_SIZE: Final = 20
 _MIB: Final = 1024 * 1024
 
 
-async def walk(client: GitBookClient, space_id: str, *, page_size: int) -> int:
-    """Walk a listing, dropping every item; return how many were seen."""
-    count = 0
-    async for item in client.spaces.list_integrations(space_id, limit=page_size):
-        count += item.version > 0
-    return count
-
-
-async def _peak(client: GitBookClient, space_id: str, *, page_size: int, items: int) -> float:
-    """MiB of the traced peak during one walk, above the memory in use before it."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before, _ = tracemalloc.get_traced_memory()
-        seen = await walk(client, space_id, page_size=page_size)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    if seen != items:
-        raise RuntimeError(f"walked {seen} items, not {items}")
+async def peak_of_walk(url: str, space_id: str) -> float:
+    """MiB of the traced peak during one walk of ``space_id``, after a warm-up walk."""
+    async with GitBookClient(TOKEN, base_url=url) as client:
+        await walk_sdk(client, "warm-up", limit=PAGE_SIZE)
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before, _ = tracemalloc.get_traced_memory()
+            await walk_sdk(client, space_id, limit=PAGE_SIZE)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
     return (peak - before) / _MIB
 
 
-LONG_PAGES: Final = 1_000
-SHORT_PAGES: Final = 10
-PAGE_SIZE: Final = 10
+def _fresh_process(url: str, space_id: str) -> float:
+    return float(python("-m", "benchmarks.memory", url, space_id))
 
 
 def run_memory(settings: Settings) -> list[Comparison]:
-    """Benchmark 10 (see the module docstring); the fake always runs in a child process."""
-    long_pages = settings.size(LONG_PAGES, 3)
-    short_pages = settings.size(SHORT_PAGES, 2)
-    page_size = settings.size(PAGE_SIZE, 2)
-    return [asyncio.run(_run(long_pages, short_pages, page_size, settings.repeats()))]
+    """Peak traced memory, 1,000 pages against 10 pages of 20 sparse items."""
+    pages = {"long": settings.size(1_000, 3), "short": settings.size(10, 2)}
+    spaces = {name: SpaceSpec(count * PAGE_SIZE) for name, count in pages.items()}
+    spec = ServerSpec({**spaces, "warm-up": SpaceSpec(2 * PAGE_SIZE, first=10**6)})
+
+    async def main() -> dict[str, tuple[float, ...]]:
+        async with serve(spec) as host:  # the runs block this loop: the server is elsewhere
+            variants = {name: functools.partial(_fresh_process, host.url, name) for name in pages}
+            return rounds(variants, settings.repeats())
+
+    runs = asyncio.run(main())
+    long, short = pages["long"], pages["short"]
+    return [
+        Comparison(
+            "10",
+            f"Peak traced memory (tracemalloc, fresh process), walk of {long:,} pages vs "
+            f"{short} pages ({PAGE_SIZE}-item pages, default prefetch, items dropped)",
+            Measurement(f"{long:,} pages", "MiB", runs["long"]),
+            Measurement(f"{short} pages", "MiB", runs["short"]),
+            Target(Direction.AT_MOST, 1.2),
+        )
+    ]
 
 
-async def _run(long_pages: int, short_pages: int, page_size: int, repeats: int) -> Comparison:
-    walks = {"long": long_pages * page_size, "short": short_pages * page_size}
-    spec = ServerSpec({f"bench-memory-{name}": SpaceSpec(items) for name, items in walks.items()})
-    runs: dict[str, list[float]] = {name: [] for name in walks}
-    async with (
-        serve(spec, mode=HostMode.SUBPROCESS) as host,
-        GitBookClient(TOKEN, base_url=host.url) as client,
-    ):
-        await walk(client, "bench-memory-short", page_size=page_size)  # warm-up
-        for repeat in range(repeats):
-            for name in interleaved(list(walks), repeat):
-                runs[name].append(
-                    await _peak(
-                        client, f"bench-memory-{name}", page_size=page_size, items=walks[name]
-                    )
-                )
-    return Comparison(
-        "10",
-        f"Peak traced memory, walk of {long_pages:,} pages vs {short_pages} pages "
-        f"(limit={page_size}, prefetch=1, items dropped)",
-        Measurement(f"{long_pages:,} pages", "MiB", tuple(runs["long"])),
-        Measurement(f"{short_pages} pages", "MiB", tuple(runs["short"])),
-        TARGET,
-    )
+if __name__ == "__main__":
+    print(asyncio.run(peak_of_walk(sys.argv[1], sys.argv[2])))

@@ -7,6 +7,9 @@ aligned to the epoch, 429 without ``Retry-After`` past the limit, as GitBook ans
 - 11b: 300 spaces x their first page through ``list_integrations_many``, 50 requests per s.
 - 11c: 3 processes x 100 calls on one token, sharing the budget through Redis
   (``RedisRateLimiter``; a ``redis-server`` on 127.0.0.1 is started for the run), 50 per s.
+  It also counts the Redis commands per SDK request (``INFO commandstats`` deltas over the
+  run: the commands the workers sent, goal <= 2, and those executed counting the scripts'
+  inner calls).
 
 The fake runs in the benchmark's own process (for 11a and 11b in the client's event loop):
 the budget, not the CPU, sets the pace here.
@@ -35,6 +38,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
+
+import redis.asyncio as aioredis
 
 from benchmarks._measure import Check, Comparison, Direction, Measurement, Target
 from benchmarks._settings import Settings
@@ -91,6 +96,60 @@ class Run:
     refused: int
     failed: int
     windows: tuple[WindowStats, ...]
+    commands: Commands | None = None
+
+
+@dataclass(frozen=True)
+class Commands:
+    """What Redis counted during a run (``INFO commandstats`` deltas, our own INFO excluded).
+
+    ``sent`` are the commands the workers sent (EVALSHA, SUBSCRIBE, SCRIPT LOAD, ...);
+    ``executed`` adds the commands the Lua scripts ran inside Redis (GET, SET, TIME,
+    PUBLISH), which ``total_commands_processed`` counts too.
+    """
+
+    sent: int
+    executed: int
+    by_name: tuple[tuple[str, int], ...]
+
+    def per_request(self, requests: int) -> float:
+        """Commands the workers sent per request the server received."""
+        return self.sent / max(requests, 1)
+
+    def executed_per_request(self, requests: int) -> float:
+        """Commands Redis executed (scripts' inner calls included) per request."""
+        return self.executed / max(requests, 1)
+
+
+SCRIPT_INNER: Final = frozenset({"get", "set", "time", "publish", "del", "pexpire"})
+"""Commands only the limiter's Lua scripts run (the workers never send them directly)."""
+
+COMMANDS_GOAL: Final = 2.0
+"""Issue 18's goal: Redis commands per SDK request in 11c (3 processes x 100 calls)."""
+
+
+async def command_counts(client: aioredis.Redis) -> dict[str, int]:
+    """Calls per command name so far (``INFO commandstats``), e.g. ``{"evalsha": 12}``.
+
+    Use one connection for the counts before and after: a new connection's handshake
+    (``HELLO``) would count too.
+    """
+    stats = await client.info("commandstats")
+    return {
+        name.removeprefix("cmdstat_"): int(value["calls"])
+        for name, value in stats.items()
+        if isinstance(value, dict)
+    }
+
+
+def command_delta(before: Mapping[str, int], after: Mapping[str, int]) -> Commands:
+    """The commands counted between two ``command_counts`` (the second INFO excluded)."""
+    delta = {name: calls - before.get(name, 0) for name, calls in after.items()}
+    delta["info"] = delta.get("info", 0) - 1  # the INFO that took ``after``
+    delta = {name: calls for name, calls in delta.items() if calls > 0}
+    executed = sum(delta.values())
+    sent = sum(calls for name, calls in delta.items() if name not in SCRIPT_INNER)
+    return Commands(sent, executed, tuple(sorted(delta.items())))
 
 
 def one_client(calls: int = 60) -> Scenario:
@@ -141,9 +200,9 @@ async def _serve(scenario: Scenario, spaces: int = 0) -> FakeGitBook:
     return server
 
 
-def _run(server: FakeGitBook, wall: float, failed: int) -> Run:
+def _run(server: FakeGitBook, wall: float, failed: int, commands: Commands | None = None) -> Run:
     stats = server.rate_limit_stats(token=TOKEN)
-    return Run(wall, stats.requests, stats.refused, failed, stats.windows)
+    return Run(wall, stats.requests, stats.refused, failed, stats.windows, commands)
 
 
 async def run_one_client(scenario: Scenario) -> Run:
@@ -220,10 +279,19 @@ async def race(server: FakeGitBook, redis_url: str, *, calls: int, count: int) -
     for worker in workers:  # each says "ready" once it has imported and connected
         assert worker.stdout is not None
         await worker.stdout.readline()
+    counter = aioredis.Redis.from_url(redis_url)
+    before = await command_counts(counter)
     started = time.time()
-    outputs = [json.loads((await worker.communicate(b"go\n"))[0]) for worker in workers]
+    for worker in workers:  # all go at once (then each one's output is read)
+        assert worker.stdin is not None
+        worker.stdin.write(b"go\n")
+        await worker.stdin.drain()
+    answers = await asyncio.gather(*(worker.communicate() for worker in workers))
+    outputs = [json.loads(stdout) for stdout, _ in answers]
     wall = max(out["finished"] for out in outputs) - started
-    return _run(server, wall, sum(out["failed"] for out in outputs))
+    commands = command_delta(before, await command_counts(counter))
+    await counter.aclose()
+    return _run(server, wall, sum(out["failed"] for out in outputs), commands)
 
 
 async def _worker(url: str, redis_url: str, calls: int) -> dict[str, float]:
@@ -259,7 +327,7 @@ def measure(scenarios: Sequence[Scenario], repeats: int = REPEATS) -> dict[str, 
     runs: dict[str, list[Run]] = {s.key: [] for s in scenarios}
     sdk_logger = logging.getLogger("gitbook_async")
     level = sdk_logger.level
-    sdk_logger.setLevel(logging.ERROR)  # one WARNING per wait for the budget: not news here
+    sdk_logger.setLevel(logging.ERROR)  # one INFO per call that waited for the budget
     try:
         for _ in range(repeats):
             for scenario in scenarios:
@@ -292,6 +360,24 @@ def comparison(scenario: Scenario, runs: Sequence[Run]) -> Comparison:
                 max(refused) <= scenario.max_refused,
             ),
             Check(f"failed calls per run: {', '.join(map(str, failed))}", max(failed) == 0),
+            *_command_checks(runs),
+        ),
+    )
+
+
+def _command_checks(runs: Sequence[Run]) -> tuple[Check, ...]:
+    """11c's Redis cost: commands sent per request against the goal (and those executed)."""
+    counted = [run for run in runs if run.commands is not None]
+    if not counted:
+        return ()
+    sent = [run.commands.per_request(run.requests) for run in counted if run.commands]
+    executed = [run.commands.executed_per_request(run.requests) for run in counted if run.commands]
+    return (
+        Check(
+            f"Redis commands per request, sent: {', '.join(f'{x:.2f}' for x in sent)} (goal: at "
+            f"most {COMMANDS_GOAL:g}); executed, scripts' inner calls included: "
+            f"{', '.join(f'{x:.2f}' for x in executed)}",
+            max(sent) <= COMMANDS_GOAL,
         ),
     )
 
@@ -382,6 +468,19 @@ def section(scenarios: Sequence[Scenario], runs: dict[str, list[Run]]) -> str:
             f"{max(walls):.2f}, n={len(walls)}) | <= {scenario.goal:.2f} s, 429s <= "
             f"{scenario.max_refused} | {refused} | {'yes' if row.met else 'NO'} |"
         )
+    for scenario in scenarios:
+        counted = [run.commands for run in runs[scenario.key] if run.commands is not None]
+        if counted:
+            requests = [run.requests for run in runs[scenario.key] if run.commands is not None]
+            sent = [c.per_request(n) for c, n in zip(counted, requests, strict=True)]
+            executed = [c.executed_per_request(n) for c, n in zip(counted, requests, strict=True)]
+            out += [
+                "",
+                f"{scenario.key}: Redis commands per SDK request (`INFO commandstats` deltas): "
+                f"sent by the workers {statistics.median(sent):.2f} (median; "
+                f"{min(sent):.2f} - {max(sent):.2f}; goal <= {COMMANDS_GOAL:g}), executed "
+                f"with the scripts' inner GET/SET/TIME/PUBLISH {statistics.median(executed):.2f}.",
+            ]
     out += ["", "One run of each, drawn from the server's counters:", "", "```text"]
     for scenario in scenarios:
         median_run = sorted(runs[scenario.key], key=lambda r: r.wall)[len(runs[scenario.key]) // 2]

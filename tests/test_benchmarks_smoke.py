@@ -6,66 +6,67 @@ cannot rot; the figures mean nothing at this size and are not checked.
 
 from __future__ import annotations
 
+import ast
+import asyncio
 import importlib.util
 from pathlib import Path
 
 import pytest
 
+from benchmarks import profiling
 from benchmarks._data import DataSet, integration, owner_key
-from benchmarks._host import HostMode
-from benchmarks._measure import Comparison, Direction, Measurement, Target
-from benchmarks._report import Environment, kept_sections, render_markdown, render_table
-from benchmarks._settings import Settings
-from benchmarks.profile_parse import report
-from benchmarks.run import BENCHMARKS, analyses, main, select
+from benchmarks._harness import (
+    Comparison,
+    Direction,
+    Measurement,
+    Settings,
+    Target,
+    kept_sections,
+    render_table,
+)
+from benchmarks.run import BENCHMARKS, OWNED, main, render_page, select
 
-# The fake in the test's own loop keeps the smoke run short; benchmark 10 (memory) always
-# starts it in a child process, which keeps that path exercised too.
-QUICK = Settings(quick=True, server=HostMode.IN_PROCESS)
+QUICK = Settings(quick=True)
+BENCHMARKS_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
+PUBLIC = {"gitbook_async", "gitbook_async.models", "gitbook_async.testing", "gitbook_async.redis"}
 
 
 @pytest.mark.parametrize("name", [benchmark.name for benchmark in BENCHMARKS])
 def test_benchmark_runs_in_quick_mode(name: str) -> None:
-    """The benchmark returns rows with positive medians, and they render as table and page."""
+    """The benchmark returns rows with positive figures, and they render as table and page."""
     [benchmark] = select(name)
     if benchmark.needs and importlib.util.find_spec(benchmark.needs) is None:
         pytest.skip(f"{name} needs {benchmark.needs}, which is not installed (.[bench])")
-    rows = benchmark.run(QUICK)
+    rows = benchmark.function()(QUICK)
     assert rows
     for row in rows:
         assert row.subject.runs
         assert row.baseline is None or row.baseline.median > 0
     assert rows[0].key in render_table(rows)
-    page = render_markdown(
-        rows,
-        environment=Environment.capture(QUICK.server).finished(),
-        command="python -m benchmarks",
-        elapsed=1.0,
-        findings=None,
-        analyses=analyses([benchmark], {row.key: row for row in rows}, None),
-        skipped=[],
-        size_sample=20,
-    )
+    page = render_page(rows, [benchmark], elapsed=1.0, load=((0.0,), (0.0,)), size_sample=20)
     assert page.startswith("# Performance\n")
-    assert "## What the numbers say\n\n**" in page
+    assert f"| {rows[0].key} |" in page
 
 
 def test_the_page_keeps_sections_it_does_not_own(tmp_path: Path) -> None:
     """``--write`` replaces its own sections and carries the others over, before Method."""
     page = tmp_path / "performance.md"
     page.write_text(
-        "# Performance\n\n## Results\n\nold\n\n## Rate limits\n\nkept text\n\n"
-        "```text\n## not a heading\n```\n\n## Method\n\nold method\n",
+        "# Performance\n\n## Results\n\nold\n\n## What the numbers say\n\nretired\n\n"
+        "<!-- marker -->\n## Rate limits\n\nkept text\n\n```text\n## not a heading\n```\n\n"
+        "## Method\n\nold method\n",
         encoding="utf-8",
     )
-    assert main(["--quick", "--only", "structuring", "--write", str(page)]) == 0
+    assert main(["--quick", "--only", "imports", "--write", str(page)]) == 0
     written = page.read_text(encoding="utf-8")
     assert "\nold\n" not in written
+    assert "retired" not in written
     assert written.count("## Rate limits") == 1
-    assert "kept text\n\n```text\n## not a heading\n```" in written
+    assert (
+        "<!-- marker -->\n## Rate limits\n\nkept text\n\n```text\n## not a heading\n```" in written
+    )
     assert written.index("## Rate limits") < written.index("## Method")
-    assert "## Where structuring time goes" in written
-    assert kept_sections(written) == kept_sections(page.read_text(encoding="utf-8"))
+    assert kept_sections(written, OWNED) == kept_sections(page.read_text(encoding="utf-8"), OWNED)
 
 
 def test_only_accepts_numbers_and_names() -> None:
@@ -75,13 +76,18 @@ def test_only_accepts_numbers_and_names() -> None:
         select("nope")
 
 
-def test_absolute_targets_apply_to_the_value() -> None:
-    """A row without a baseline meets ``< 100 objects`` by its own median."""
+def test_targets_and_figures() -> None:
+    """A row without a baseline meets ``< 100 objects`` by its own median; ``best`` rows
+    report their minimum; a speedup is baseline over subject."""
     target = Target(Direction.BELOW, 100, "objects")
     row = Comparison("4", "t", Measurement("SDK", "objects", (99, 3, 120)), None, target)
-    assert row.ratio is None
-    assert row.met is True
-    assert str(target) == "< 100 objects"
+    assert (row.ratio, row.met, str(target)) == (None, True, "< 100 objects")
+    best = Measurement("import", "ms", (30.0, 10.0, 20.0), best=True)
+    assert best.median == 10.0
+    fast = Measurement("many", "s", (1.0,))
+    slow = Measurement("one by one", "s", (13.0,))
+    faster = Comparison("7", "t", fast, slow, Target(Direction.AT_LEAST, 12), speedup=True)
+    assert (faster.ratio, faster.met) == (13.0, True)
 
 
 def test_the_data_sets_are_deterministic() -> None:
@@ -91,6 +97,22 @@ def test_the_data_sets_are_deterministic() -> None:
     assert len({owner_key(index) for index in range(20_000)}) == 200
 
 
-def test_the_profile_runs() -> None:
-    """The parse-path profile prints its listings."""
-    assert "by cumulative time" in report(100, rounds=1)
+# Owned by another change (the pydantic mirror reads the models' wire names): reported, not
+# fixed here; the mark goes once it imports only the public API.
+@pytest.mark.parametrize("path", sorted(BENCHMARKS_DIR.glob("*.py")), ids=lambda p: p.name)
+def test_benchmarks_import_only_the_public_api(path: Path) -> None:
+    """No benchmark imports a private name of gitbook_async (``_module`` or ``_name``)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("gitbook_async"):
+            assert node.module in PUBLIC, f"{path.name} imports {node.module}"
+            assert not any(alias.name.startswith("_") for alias in node.names)
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("gitbook_async"):
+                    assert alias.name in PUBLIC, f"{path.name} imports {alias.name}"
+
+
+def test_the_profiles_run() -> None:
+    """``python -m benchmarks.profiling`` prints the per-request profile and the memory diff."""
+    assert "own time per request" in asyncio.run(profiling.cpu(1))
+    assert "growth between the last item" in asyncio.run(profiling.memory(2, 3))

@@ -27,6 +27,8 @@ from gitbook_async.testing import (
     DEMO_LARGE_SPACE_ID,
     DEMO_SPACE_ID,
     DEMO_TOKEN,
+    EXTRA_INTEGRATION_FIELDS,
+    EXTRA_OWNER_FIELDS,
     FakeGitBook,
     Fault,
     NormalHandler,
@@ -37,6 +39,7 @@ from gitbook_async.testing import (
     make_integration,
     make_organization,
     make_script,
+    with_extra_fields,
 )
 from gitbook_async.testing._data import demo_spaces
 from gitbook_async.testing._ratelimit import RateLimiter
@@ -1028,3 +1031,106 @@ def test_module_entry_point_runs_main(
         runpy.run_module("gitbook_async.testing", run_name="__main__")
     assert caught.value.code == 2
     assert "port must be in 0..65535" in capsys.readouterr().err
+
+
+# -- fields newer than the models (extra_fields) ----------------------------------------------
+
+
+def assert_extra_fields(served: dict[str, Any], original: dict[str, Any]) -> None:
+    """``served`` is ``original`` plus exactly the extra fields: a string, an object, a bool."""
+    added = sorted(set(served) - set(original))
+    assert added == sorted(EXTRA_INTEGRATION_FIELDS)
+    assert isinstance(served["supportUrl"], str)
+    assert served["supportUrl"].startswith("https://")
+    assert isinstance(served["marketplace"], dict)
+    assert set(served["owner"]) - set(original["owner"]) == set(EXTRA_OWNER_FIELDS)
+    assert isinstance(served["owner"]["verifiedPublisher"], bool)
+    assert {k: v for k, v in served.items() if k not in added and k != "owner"} == {
+        k: v for k, v in original.items() if k != "owner"
+    }
+    assert {k: v for k, v in served["owner"].items() if k not in EXTRA_OWNER_FIELDS} == (
+        original["owner"]
+    )
+
+
+async def test_extra_fields_add_two_item_fields_and_one_owner_field() -> None:
+    """With ``extra_fields=True`` every listed item carries two new top-level fields and one
+    new field in ``owner``; the spec's fields are unchanged, and a default server adds none.
+    """
+    originals = [make_integration(name) for name in ("slack", "github", "mermaid")]
+    async with (
+        FakeGitBook(token=TOKEN, extra_fields=True) as extra,
+        FakeGitBook(token=TOKEN) as plain,
+        aiohttp.ClientSession(headers=AUTH) as session,
+    ):
+        assert (extra.extra_fields, plain.extra_fields) == (True, False)
+        for server in (extra, plain):
+            server.add_space("s", integrations=originals)
+        served, _ = await walk(session, extra, "/v1/spaces/s/integrations", limit="2")
+        as_is, _ = await walk(session, plain, "/v1/spaces/s/integrations")
+    assert as_is == originals
+    assert len(served) == len(originals)
+    for item, original in zip(served, originals, strict=True):
+        assert_extra_fields(item, original)
+    assert served[0] == with_extra_fields(originals[0])  # deterministic, and the same values
+
+
+def test_with_extra_fields_copies_and_tolerates_a_missing_owner() -> None:
+    """The builder never changes its argument; an item without an owner gets no owner."""
+    original = make_integration("slack")
+    owner = dict(original["owner"])
+    extended = with_extra_fields(original)
+    assert "supportUrl" not in original
+    assert original["owner"] == owner
+    assert extended["owner"] is not original["owner"]
+    del original["owner"]
+    assert "owner" not in with_extra_fields(original)
+
+
+async def test_extra_fields_apply_to_demo_data_and_seeded_spaces(
+    session: aiohttp.ClientSession,
+) -> None:
+    """``with_demo_data(extra_fields=True)`` and ``spaces=`` serve the extra fields too."""
+    original = make_integration("jira")
+    async with FakeGitBook.with_demo_data(
+        extra_fields=True, spaces={"seeded": {"integrations": [original]}}
+    ) as server:
+        demo, _ = await walk(session, server, INTEGRATIONS)
+        seeded, _ = await walk(session, server, "/v1/spaces/seeded/integrations")
+    expected = demo_spaces()[DEMO_SPACE_ID]["integrations"]
+    for item, plain in zip(demo, expected, strict=True):
+        assert_extra_fields(item, plain)
+    assert_extra_fields(seeded[0], original)
+
+
+async def test_python_m_gitbook_async_testing_extra_fields() -> None:
+    """``--extra-fields`` serves the demo spaces with fields newer than the models."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gitbook_async.testing",
+        "--port",
+        "0",
+        "--extra-fields",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        first = (await asyncio.wait_for(process.stdout.readline(), timeout=30)).decode()
+        url = first.strip().partition("=")[2]
+        async with aiohttp.ClientSession(headers=DEMO_AUTH) as client:
+            status, _, body = await get_json(client, url + INTEGRATIONS, limit="3")
+        assert status == 200
+        for item, plain in zip(
+            body["items"], demo_spaces()[DEMO_SPACE_ID]["integrations"], strict=False
+        ):
+            assert_extra_fields(item, plain)
+        process.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, err
+    assert b"# extra fields:" in out

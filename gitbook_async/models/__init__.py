@@ -5,7 +5,7 @@ Every model has ``unknown_fields`` (fields newer than this SDK) and ``to_dict()`
 wire-format JSON, ready to store).
 """
 
-from gitbook_async.models._base import GitBookModel, OpenEnum
+from gitbook_async.models._base import GitBookModel, OpenEnum, wire_fields, wire_names
 from gitbook_async.models._enums import (
     BillingCreditsBundle,
     BillingInterval,
@@ -134,4 +134,6 @@ __all__ = [
     "SpaceIntegrationScript",
     "StringConfigurationProperty",
     "UsersMergeRule",
+    "wire_fields",
+    "wire_names",
 ]

@@ -36,6 +36,11 @@ from gitbook_async.testing._data import (
     make_organization,
     make_script,
 )
+from gitbook_async.testing._extra import (
+    EXTRA_INTEGRATION_FIELDS,
+    EXTRA_OWNER_FIELDS,
+    with_extra_fields,
+)
 from gitbook_async.testing._faults import Fault, NormalHandler
 from gitbook_async.testing._ratelimit import RateLimitStats, RateLimitWindow, WindowStats
 from gitbook_async.testing._server import FakeGitBook
@@ -47,6 +52,8 @@ __all__ = [
     "DEMO_SPACE_ID",
     "DEMO_TEAM_SPACE_ID",
     "DEMO_TOKEN",
+    "EXTRA_INTEGRATION_FIELDS",
+    "EXTRA_OWNER_FIELDS",
     "FakeGitBook",
     "Fault",
     "FaultRule",
@@ -61,4 +68,5 @@ __all__ = [
     "make_integration",
     "make_organization",
     "make_script",
+    "with_extra_fields",
 ]

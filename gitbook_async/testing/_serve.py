@@ -141,6 +141,12 @@ def _parser() -> argparse.ArgumentParser:
         help="with --rate-limit, send Retry-After with a 429 (GitBook does not)",
     )
     parser.add_argument(
+        "--extra-fields",
+        action="store_true",
+        help="serve every integration with fields newer than the SDK's models (two top-level, "
+        "one in owner), to test forward compatibility",
+    )
+    parser.add_argument(
         "--fault",
         action="append",
         default=[],
@@ -162,7 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         faults = [FaultSpec.parse(spec) for spec in args.fault]
         server = FakeGitBook.with_demo_data(
-            host=args.host, port=args.port, latency=args.latency / 1000, rate_limit=rate_limit
+            host=args.host,
+            port=args.port,
+            latency=args.latency / 1000,
+            rate_limit=rate_limit,
+            extra_fields=args.extra_fields,
         )
     except ValueError as exc:
         parser.error(str(exc))  # exits 2 with the usage line
@@ -210,5 +220,7 @@ def _announce(server: FakeGitBook) -> None:
     if server.rate_limit is not None:
         window = server.rate_limit
         lines.append(f"# rate limit: {window.limit} requests per {window.window:g} s per token")
+    if server.extra_fields:
+        lines.append("# extra fields: every integration carries fields newer than the models")
     lines.append("# serving until Ctrl-C")
     print("\n".join(lines), flush=True)

@@ -8,7 +8,6 @@ import functools
 import ipaddress
 import math
 from collections.abc import Iterable, Mapping
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
@@ -23,6 +22,7 @@ from gitbook_async.testing._app import (
     create_app,
 )
 from gitbook_async.testing._data import DEMO_TOKEN, demo_spaces
+from gitbook_async.testing._extra import with_extra_fields
 from gitbook_async.testing._faults import Fault
 from gitbook_async.testing._ratelimit import RateLimiter, RateLimitStats, RateLimitWindow
 
@@ -78,6 +78,7 @@ class FakeGitBook:
         latency: float = 0.0,
         rate_limit: RateLimitWindow | tuple[int, float] | None = None,
         spaces: Mapping[str, Mapping[str, Iterable[Mapping[str, Any]]]] | None = None,
+        extra_fields: bool = False,
     ) -> None:
         """Configure the server; nothing listens until `start`.
 
@@ -92,6 +93,9 @@ class FakeGitBook:
                 ``RateLimitWindow(limit=20, window=2.0)``; ``None``: no limit. See `rate_limit`.
             spaces: Initial spaces: ``{space_id: {"integrations": [...], "blocks": [...],
                 "scripts": [...]}}`` of wire dicts; missing keys mean empty.
+            extra_fields: Serve every listed integration with fields newer than the
+                models (two top-level ones and one in ``owner``, see `with_extra_fields`),
+                to test that code built on the SDK survives GitBook adding fields.
 
         Raises:
             ValueError: if ``host`` is not a loopback IP address or a number is out of range.
@@ -115,6 +119,7 @@ class FakeGitBook:
         )
         self.latency = latency
         self.rate_limit = rate_limit
+        self._extra_fields = extra_fields
         for space_id, data in (spaces or {}).items():
             self.add_space(space_id, **{key: data.get(key, ()) for key in _SPACE_KEYS})
         self._app = create_app(self._state)
@@ -130,7 +135,7 @@ class FakeGitBook:
         given in ``options`` are kept beside the demo ones.
         """
         server = cls(token=token, **options)
-        server._state.spaces.update(_demo_space_data())
+        server._state.spaces.update(_demo_space_data(extra_fields=server.extra_fields))
         return server
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -183,12 +188,7 @@ class FakeGitBook:
         await self.start()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
     # -- what tests read ---------------------------------------------------------------------
@@ -229,6 +229,11 @@ class FakeGitBook:
     def faults(self) -> tuple[FaultRule, ...]:
         """The injected fault rules, in matching order (spent ones included)."""
         return tuple(self._state.faults)
+
+    @property
+    def extra_fields(self) -> bool:
+        """Whether listed integrations carry fields newer than the models (set at construction)."""
+        return self._extra_fields
 
     @property
     def space_ids(self) -> tuple[str, ...]:
@@ -321,6 +326,7 @@ class FakeGitBook:
         """Add (or replace) a space, served from a snapshot of these wire dicts.
 
         Integrations are listed in the given order; search looks at ``name`` and ``title``.
+        On a server built with ``extra_fields=True`` each integration gets the extra fields.
 
         Raises:
             ValueError: if ``space_id`` is empty or contains ``/``.
@@ -329,6 +335,8 @@ class FakeGitBook:
         """
         if not space_id or "/" in space_id:
             raise ValueError(f"space_id must be non-empty and contain no '/', got {space_id!r}")
+        if self._extra_fields:
+            integrations = map(with_extra_fields, integrations)
         self._state.spaces[space_id] = SpaceData.from_wire(
             integrations=integrations, blocks=blocks, scripts=scripts
         )
@@ -367,7 +375,11 @@ class FakeGitBook:
 _SPACE_KEYS = ("integrations", "blocks", "scripts")
 
 
-@functools.lru_cache(maxsize=1)
-def _demo_space_data() -> Mapping[str, SpaceData]:
+@functools.lru_cache(maxsize=2)
+def _demo_space_data(*, extra_fields: bool) -> Mapping[str, SpaceData]:
     """Encode the demo data once per process (SpaceData is immutable, so sharing is safe)."""
-    return {space_id: SpaceData.from_wire(**data) for space_id, data in demo_spaces().items()}
+    spaces = demo_spaces()
+    if extra_fields:
+        for data in spaces.values():
+            data["integrations"] = [with_extra_fields(i) for i in data["integrations"]]
+    return {space_id: SpaceData.from_wire(**data) for space_id, data in spaces.items()}
