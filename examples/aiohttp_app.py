@@ -4,6 +4,11 @@ The client (and so its connection pool) is created once when the app starts, ins
 aiohttp's event loop, and closed once when it stops: ``cleanup_ctx`` runs the code before
 ``yield`` at startup and the code after it at shutdown.
 
+Each GitBook request of a handler is bounded by a deadline (``with_options(deadline=...)``,
+retries and waits included): when it passes, the endpoint answers 504. aiohttp does not
+cancel a handler whose caller went away (unless ``handler_cancellation=True``), so the
+deadline is also what stops work nobody waits for any more.
+
 Run it (from the repository root)::
 
     export GITBOOK_API_TOKEN=gb_api_...
@@ -20,6 +25,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from gitbook_async import (
+    APITimeoutError,
     GitBookClient,
     GitBookError,
     Integration,
@@ -29,6 +35,7 @@ from gitbook_async import (
 
 GITBOOK = web.AppKey("gitbook", GitBookClient)
 MAX_ITEMS = 1000  # one request never walks more than this many integrations
+DEADLINE = 10.0  # seconds for each GitBook request of a handler, retries and waits included
 
 
 def summary(integration: Integration) -> dict[str, Any]:
@@ -62,17 +69,25 @@ async def gitbook_errors(request: web.Request, handler: Handler) -> web.StreamRe
         return web.json_response({"error": str(error)}, status=400)
     except NotFoundError:
         return web.json_response({"error": "no such space"}, status=404)
+    except APITimeoutError:  # the deadline (or the last attempt) ran out
+        return web.json_response({"error": "GitBook did not answer in time"}, status=504)
     except GitBookError as error:  # GitBook down, rate limited, ...: not this app's fault
         return web.json_response({"error": type(error).__name__}, status=502)
     return response
 
 
-def create_app(*, token: str | None = None, base_url: str | None = None) -> web.Application:
-    """Build the app; the token and base URL default to ``$GITBOOK_API_TOKEN``/``_BASE_URL``."""
+def create_app(
+    *, token: str | None = None, base_url: str | None = None, deadline: float = DEADLINE
+) -> web.Application:
+    """Build the app; the token and base URL default to ``$GITBOOK_API_TOKEN``/``_BASE_URL``.
+
+    ``deadline`` bounds each GitBook request a handler makes (each page of a listing).
+    """
 
     async def gitbook_client(app: web.Application) -> AsyncIterator[None]:
         async with GitBookClient(token, base_url=base_url, user_agent="example-app/1.0") as client:
-            app[GITBOOK] = client
+            # Same pool and rate budget, handler-sized defaults; closes with `client`.
+            app[GITBOOK] = client.with_options(deadline=deadline)
             yield  # the app serves requests here; the client closes when it shuts down
 
     app = web.Application(middlewares=[gitbook_errors])

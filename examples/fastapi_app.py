@@ -2,8 +2,15 @@
 
 The lifespan opens the client when the server starts (inside its event loop), stores it on
 ``app.state``, and closes it when the server stops; endpoints get it through a dependency.
+The dependency is an ``async def``: a plain ``def`` dependency runs in FastAPI's thread pool,
+a thread hop per request for one attribute read (docs/web-apps.md).
 
-Run it (from the repository root, with ``pip install gitbook-async[examples]``)::
+Each GitBook request of a handler is bounded by a deadline (``with_options(deadline=...)``,
+retries and waits included): when it passes, the endpoint answers 504 instead of keeping the
+caller waiting. The server does not cancel a handler whose caller went away, so the deadline
+is also what stops work nobody waits for any more.
+
+Run it (from a clone, with ``pip install -e ".[examples]"``)::
 
     export GITBOOK_API_TOKEN=gb_api_...
     uvicorn examples.fastapi_app:app        # serves http://127.0.0.1:8000
@@ -20,6 +27,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from gitbook_async import (
+    APITimeoutError,
     GitBookClient,
     GitBookError,
     Integration,
@@ -28,6 +36,7 @@ from gitbook_async import (
 )
 
 MAX_ITEMS = 1000  # one request never walks more than this many integrations
+DEADLINE = 10.0  # seconds for each GitBook request of a handler, retries and waits included
 
 
 def summary(integration: Integration) -> dict[str, Any]:
@@ -41,8 +50,8 @@ def summary(integration: Integration) -> dict[str, Any]:
     }
 
 
-def get_gitbook(request: Request) -> GitBookClient:
-    """The app's shared client (a FastAPI dependency)."""
+async def get_gitbook(request: Request) -> GitBookClient:
+    """The app's shared client (a FastAPI dependency; async, so it runs on the event loop)."""
     gitbook: GitBookClient = request.app.state.gitbook
     return gitbook
 
@@ -65,16 +74,24 @@ async def gitbook_error(request: Request, error: Exception) -> JSONResponse:
         return JSONResponse({"error": str(error)}, status_code=400)
     if isinstance(error, NotFoundError):
         return JSONResponse({"error": "no such space"}, status_code=404)
+    if isinstance(error, APITimeoutError):  # the deadline (or the last attempt) ran out
+        return JSONResponse({"error": "GitBook did not answer in time"}, status_code=504)
     return JSONResponse({"error": type(error).__name__}, status_code=502)
 
 
-def create_app(*, token: str | None = None, base_url: str | None = None) -> FastAPI:
-    """Build the app; the token and base URL default to ``$GITBOOK_API_TOKEN``/``_BASE_URL``."""
+def create_app(
+    *, token: str | None = None, base_url: str | None = None, deadline: float = DEADLINE
+) -> FastAPI:
+    """Build the app; the token and base URL default to ``$GITBOOK_API_TOKEN``/``_BASE_URL``.
+
+    ``deadline`` bounds each GitBook request a handler makes (each page of a listing).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with GitBookClient(token, base_url=base_url, user_agent="example-app/1.0") as client:
-            app.state.gitbook = client
+            # Same pool and rate budget, handler-sized defaults; closes with `client`.
+            app.state.gitbook = client.with_options(deadline=deadline)
             yield  # the app serves requests here; the client closes when it shuts down
 
     app = FastAPI(lifespan=lifespan)

@@ -131,6 +131,12 @@ _PROXY_ADVICE: Final = (
 )
 
 
+_PROXY_KINDS: Final = frozenset(
+    {FailureKind.CONNECTION, FailureKind.DNS, FailureKind.INVALID_REQUEST}
+)
+"""Failures through a proxy whose advice is the proxy's (TLS, timeouts keep their own)."""
+
+
 @attrs.frozen(kw_only=True)
 class Failure:
     """A request that got no complete response.
@@ -159,7 +165,7 @@ class Failure:
         where, advice = "", _ADVICE[self.kind]
         if self.proxy:
             where = f" through the proxy {self.proxy}"
-            if self.kind in (FailureKind.CONNECTION, FailureKind.DNS):
+            if self.kind in _PROXY_KINDS:
                 advice = _PROXY_ADVICE
         message = f"{self.method} {self.url}: {self.kind.value}{where} ({self.detail}). {advice}"
         url = redact(self.url, secrets)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import inspect
 import json
 import os
 import signal
@@ -109,6 +110,18 @@ async def test_aiohttp_app_maps_errors(
         assert TOKEN not in await response.text()
 
 
+async def test_aiohttp_app_answers_504_when_the_deadline_passes(fake_gitbook: FakeGitBook) -> None:
+    """A GitBook that does not answer within the handler's deadline gets the caller a 504."""
+    fake_gitbook.inject(Fault.delay(JOB_TIMEOUT), times=None)
+    app = aiohttp_app.create_app(token=TOKEN, base_url=fake_gitbook.url, deadline=0.5)
+    loop = asyncio.get_running_loop()
+    async with TestClient(TestServer(app, host="127.0.0.1")) as http:
+        started = loop.time()
+        response = await http.get(f"/spaces/{DEMO_SPACE_ID}/integrations")
+        assert response.status == 504
+        assert loop.time() - started < 5
+
+
 @pytest.fixture
 async def fastapi_client(fake_gitbook: FakeGitBook) -> AsyncIterator[httpx.AsyncClient]:
     app = fastapi_app.create_app(token=TOKEN, base_url=fake_gitbook.url)
@@ -155,6 +168,28 @@ async def test_fastapi_app_reports_gitbook_failures_as_502(fake_gitbook: FakeGit
         response = await http.get(f"/spaces/{DEMO_SPACE_ID}/integrations")
     assert response.status_code == 502
     assert "gb_api_wrong" not in response.text
+
+
+async def test_fastapi_app_answers_504_when_the_deadline_passes(fake_gitbook: FakeGitBook) -> None:
+    """A GitBook that does not answer within the handler's deadline gets the caller a 504."""
+    fake_gitbook.inject(Fault.delay(JOB_TIMEOUT), times=None)
+    app = fastapi_app.create_app(token=TOKEN, base_url=fake_gitbook.url, deadline=0.5)
+    loop = asyncio.get_running_loop()
+    async with (
+        LifespanManager(app) as manager,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app), base_url="http://example.test"
+        ) as http,
+    ):
+        started = loop.time()
+        response = await http.get(f"/spaces/{DEMO_SPACE_ID}/integrations")
+        assert response.status_code == 504
+        assert loop.time() - started < 5
+
+
+def test_fastapi_dependency_runs_on_the_event_loop() -> None:
+    """``get_gitbook`` is ``async def``: a plain ``def`` would run in the thread pool."""
+    assert inspect.iscoroutinefunction(fastapi_app.get_gitbook)
 
 
 def test_fastapi_module_app_is_ready_for_uvicorn() -> None:

@@ -3,10 +3,13 @@
 Two things would otherwise present private plumbing as API in rendered signatures:
 
 - Some public classes are handed to users, never built by them: the errors the SDK raises,
-  the paginator and its iterators, ``SpacesResource`` (``client.spaces``), the fake server's
-  records. Their constructors take internals (``transport: JSONTransport``,
-  ``headers=_NO_HEADERS``). mkdocs.yml lists them under ``handed_out``; their ``__init__`` is
-  dropped, so the reference shows their attributes and methods but no constructor.
+  the paginator and its iterators, ``SpacesResource`` (``client.spaces``) and
+  ``SpacesResourceWithRawResponse`` (``client.spaces.with_raw_response``), the response
+  metadata (``APIResponse``, ``ResponseMetadata``) and the events hooks receive
+  (``RequestEvent``, ``ResponseEvent``, ``RetryEvent``), the fake server's records. Their
+  constructors take internals (``transport: JSONTransport``, ``headers=_NO_HEADERS``).
+  mkdocs.yml lists them under ``handed_out``; their ``__init__`` is dropped, so the
+  reference shows their attributes and methods but no constructor.
 - Defaults and annotations that name a module-level constant or type alias the package does
   not export (``max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES``,
   ``timeout: Timeout``) get the value written in place of the name
