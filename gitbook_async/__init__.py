@@ -34,8 +34,15 @@ from gitbook_async._errors import (
     ServerError,
     UnprocessableEntityError,
 )
-from gitbook_async._events import EventHook, RequestEvent, ResponseEvent, RetryEvent
+from gitbook_async._events import (
+    EventHook,
+    EventHookLists,
+    RequestEvent,
+    ResponseEvent,
+    RetryEvent,
+)
 from gitbook_async._headers import RateLimit
+from gitbook_async._options import RequestOptions
 from gitbook_async._pagination import AsyncItemIterator, AsyncPageIterator, AsyncPaginator, Page
 from gitbook_async._ratelimit import LocalRateLimiter, RateLimiter, RateLimitFeedback, Reservation
 from gitbook_async._resources._spaces import SpacesResource, SpacesResourceWithRawResponse
@@ -136,6 +143,7 @@ __all__ = [
     "DEFAULT_PREFETCH",
     "DEFAULT_TIMEOUT",
     "EventHook",
+    "EventHookLists",
     "GitBookClient",
     "GitBookError",
     "GitBookModel",
@@ -192,6 +200,7 @@ __all__ = [
     "RateLimiter",
     "RateLimiterUnavailableError",
     "RequestEvent",
+    "RequestOptions",
     "Reservation",
     "ResponseEvent",
     "ResponseMetadata",

@@ -30,13 +30,12 @@ from gitbook_async._constants import (
     TOKEN_ENV_VAR,
 )
 from gitbook_async._errors import ClientClosedError, ConfigurationError
-from gitbook_async._events import EventHook, check_event_hooks
+from gitbook_async._events import EventHook, EventHookLists, check_event_hooks
 from gitbook_async._headers import RateLimit
 from gitbook_async._logging import configure_logging_from_env
 from gitbook_async._options import (
     CallOptions,
-    Decoder,
-    Pairs,
+    Request,
     Timeout,
     check_deadline,
     check_headers,
@@ -164,7 +163,7 @@ class GitBookClient(AsyncClosing):
         ssl: ssl_module.SSLContext | None = None,
         trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
         default_headers: Mapping[str, str] | None = None,
-        event_hooks: Mapping[str, Iterable[EventHook]] | None = None,
+        event_hooks: EventHookLists | Mapping[str, Iterable[EventHook]] | None = None,
         deadline: float | None = None,
     ) -> None:
         token = _read_token(token)
@@ -435,22 +434,13 @@ class GitBookClient(AsyncClosing):
                 "clients are in use"
             )
 
-    async def _send(
-        self,
-        path: str,
-        params: Pairs,
-        *,
-        endpoint: str,
-        options: CallOptions,
-        decode: Decoder[T],
-    ) -> Response[T]:
-        """Send one call of a resource: the lifecycle check, the token, the defaults."""
+    async def _send(self, request: Request[T]) -> Response[T]:
+        """Send one request of a resource: the lifecycle check, the token, the defaults."""
         self._check_open()
         if self._pool.token is None:
             raise no_token_error()
-        return await self._pool.transport.request(
-            path, params, endpoint=endpoint, options=options.over(self._defaults), decode=decode
-        )
+        options = request.options.over(self._defaults)
+        return await self._pool.transport.request(request, options)
 
 
 def no_token_error() -> ConfigurationError:
@@ -497,14 +487,14 @@ def _user_agent_or_error(extra: str | None) -> str:
 
 
 def _rate_limiter_or_error(limiter: object) -> RateLimiter:
+    if isinstance(limiter, RateLimiter):
+        return limiter
     if limiter is None:
         return LocalRateLimiter()
-    if not isinstance(limiter, RateLimiter):
-        raise ConfigurationError(
-            "rate_limiter must implement the RateLimiter protocol (acquire, confirm, release, "
-            f"record), such as LocalRateLimiter() or RedisRateLimiter; got {type(limiter).__name__}"
-        )
-    return limiter
+    raise ConfigurationError(
+        "rate_limiter must implement the RateLimiter protocol (acquire, confirm, release, "
+        f"record), such as LocalRateLimiter() or RedisRateLimiter; got {type(limiter).__name__}"
+    )
 
 
 def _ssl_or_error(context: object) -> ssl_module.SSLContext | bool:

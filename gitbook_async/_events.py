@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Final
+from typing import Any, Final, TypedDict
 
 import attrs
 
@@ -20,6 +20,7 @@ from gitbook_async._headers import RateLimit
 __all__ = [
     "EVENT_NAMES",
     "EventHook",
+    "EventHookLists",
     "EventHooks",
     "RequestEvent",
     "ResponseEvent",
@@ -99,19 +100,33 @@ EVENT_NAMES: Final = ("request", "response", "retry")
 """The keys of ``event_hooks``."""
 
 
+class EventHookLists(TypedDict, total=False):
+    """What ``event_hooks=`` takes: the hooks of each event, each typed by its event.
+
+    A hook may also take the union ``RequestEvent | ResponseEvent | RetryEvent``
+    (``EventHook``) and serve several events.
+    """
+
+    request: Iterable[Callable[[RequestEvent], object]]
+    response: Iterable[Callable[[ResponseEvent], object]]
+    retry: Iterable[Callable[[RetryEvent], object]]
+
+
 @attrs.frozen
 class EventHooks:
     """The hooks of a client, checked: a tuple of callables per event name."""
 
-    request: tuple[EventHook, ...] = ()
-    response: tuple[EventHook, ...] = ()
-    retry: tuple[EventHook, ...] = ()
+    request: tuple[Callable[[Any], object], ...] = ()
+    response: tuple[Callable[[Any], object], ...] = ()
+    retry: tuple[Callable[[Any], object], ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.request or self.response or self.retry)
 
 
-def check_event_hooks(hooks: Mapping[str, Iterable[EventHook]] | None) -> EventHooks:
+def check_event_hooks(
+    hooks: EventHookLists | Mapping[str, Iterable[EventHook]] | None,
+) -> EventHooks:
     """Check ``event_hooks=`` and return them as ``EventHooks``.
 
     Raises:
@@ -126,7 +141,7 @@ def check_event_hooks(hooks: Mapping[str, Iterable[EventHook]] | None) -> EventH
             'event_hooks must be a mapping such as {"request": [...], "response": [...], '
             f'"retry": [...]}}, got {type(hooks).__name__}'
         )
-    checked: dict[str, tuple[EventHook, ...]] = {}
+    checked: dict[str, tuple[Callable[[Any], object], ...]] = {}
     for name, callables in hooks.items():
         if name not in EVENT_NAMES:
             raise ConfigurationError(
@@ -143,7 +158,7 @@ def check_event_hooks(hooks: Mapping[str, Iterable[EventHook]] | None) -> EventH
     return EventHooks(**checked)
 
 
-async def emit(hooks: tuple[EventHook, ...], event: Event) -> None:
+async def emit(hooks: tuple[Callable[[Any], object], ...], event: Event) -> None:
     """Call each hook with ``event`` in order, awaiting those that return an awaitable.
 
     A hook's exception propagates: the call fails with it.

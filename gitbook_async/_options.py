@@ -10,7 +10,7 @@ Adding an option means editing this value, its merge and the code that uses it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Final, Protocol, TypeVar
+from typing import TYPE_CHECKING, Final, Generic, Protocol, TypedDict, TypeVar
 
 import aiohttp
 import attrs
@@ -21,10 +21,15 @@ from gitbook_async._constants import DEFAULT_CONNECT_TIMEOUT
 from gitbook_async._errors import GitBookError, InvalidArgumentError
 from gitbook_async._response import Response
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
+
 __all__ = [
     "CallOptions",
     "Decoder",
     "Pairs",
+    "Request",
+    "RequestOptions",
     "Sender",
     "Timeout",
     "check_headers",
@@ -171,38 +176,33 @@ class CallOptions:
 
     @classmethod
     def of(
-        cls,
-        *,
-        timeout: Timeout = None,
-        max_retries: int | None = None,
-        deadline: float | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        reserved_query: Iterable[str] = (),
+        cls, *, reserved_query: Iterable[str] = (), **options: Unpack[RequestOptions]
     ) -> CallOptions:
-        """Check a call's keyword arguments and return them as options.
+        """Check a call's keyword arguments (``RequestOptions``) and return them as options.
+
+        ``reserved_query``: query parameters the call sets itself (``extra_query`` may not).
 
         Raises:
             InvalidArgumentError: a bad ``timeout``, ``max_retries``, ``deadline``, header
                 or query parameter (before anything is sent).
 
         """
-        if (
-            timeout is None
-            and max_retries is None
-            and deadline is None
-            and extra_headers is None
-            and extra_query is None
-        ):
+        if not any(value is not None for value in options.values()):
             return _NONE  # the common call: nothing to check, nothing to merge
+        timeout = options.get("timeout")
+        max_retries = options.get("max_retries")
+        deadline = options.get("deadline")
         if max_retries is not None:
             check_int("max_retries", max_retries)
+        headers = options.get("extra_headers")
         return cls(
             timeout=None if timeout is None else client_timeout(timeout),
             max_retries=max_retries,
             deadline=None if deadline is None else check_deadline(deadline),
-            headers=check_headers(extra_headers, name="extra_headers", error=InvalidArgumentError),
-            query=check_query(extra_query, name="extra_query", reserved=reserved_query),
+            headers=check_headers(headers, name="extra_headers", error=InvalidArgumentError),
+            query=check_query(
+                options.get("extra_query"), name="extra_query", reserved=reserved_query
+            ),
         )
 
     def over(self, defaults: CallOptions) -> CallOptions:
@@ -265,17 +265,50 @@ class Decoder(Protocol[T_co]):
         ...
 
 
-class Sender(Protocol):
-    """What a resource needs from its client: one GET, sent with the call's options."""
+class RequestOptions(TypedDict, total=False):
+    """The per-call options every endpoint method takes as keyword arguments.
 
-    async def __call__(
-        self,
-        path: str,
-        params: Pairs,
-        *,
-        endpoint: str,
-        options: CallOptions,
-        decode: Decoder[T],
-    ) -> Response[T]:
-        """Send a GET of ``path`` and return the decoded response; raise our errors."""
+    Attributes:
+        timeout: Seconds (or an ``aiohttp.ClientTimeout``) for each attempt.
+        max_retries: Retries after a transient failure (None keeps the client's policy).
+        deadline: Seconds bounding the whole call: every attempt, backoff and rate-budget
+            wait included; it ends with ``APITimeoutError`` naming the attempts made.
+        extra_headers: Headers added to the request (not ``Authorization``, ``Host`` or
+            ``Proxy-Authorization``; no CR/LF).
+        extra_query: Query parameters added to the request.
+
+    """
+
+    timeout: Timeout
+    max_retries: int | None
+    deadline: float | None
+    extra_headers: Mapping[str, str] | None
+    extra_query: Mapping[str, str] | None
+
+
+@attrs.frozen
+class Request(Generic[T]):
+    """One call as a resource describes it: what to GET, how to read it, its own options.
+
+    Attributes:
+        path: The path under the API origin, e.g. ``/v1/spaces/abc/integrations``.
+        params: The call's own query parameters.
+        endpoint: The endpoint's label for messages, e.g. ``GET /spaces/{spaceId}/...``.
+        decode: Reads a successful response's body.
+        options: The call's options, before the client's defaults fill them in.
+
+    """
+
+    path: str
+    params: Pairs
+    endpoint: str
+    decode: Decoder[T]
+    options: CallOptions = _NONE
+
+
+class Sender(Protocol):
+    """What a resource needs from its client: send one request, return the response."""
+
+    async def __call__(self, request: Request[T], /) -> Response[T]:
+        """Send ``request`` with the client's defaults; raise our errors."""
         ...

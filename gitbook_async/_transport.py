@@ -37,7 +37,7 @@ from gitbook_async._errors import (
 )
 from gitbook_async._events import EventHooks, RequestEvent, ResponseEvent, RetryEvent, emit
 from gitbook_async._headers import RateLimit
-from gitbook_async._options import CallOptions, Decoder, Pairs
+from gitbook_async._options import CallOptions, Pairs, Request
 from gitbook_async._ratelimit import RateLimiter, RateLimitFeedback, spend
 from gitbook_async._response import Response, ResponseMetadata
 from gitbook_async._sansio import (
@@ -243,18 +243,11 @@ class Transport:
         if session is not None and self._owns_session:
             await session.close()
 
-    async def request(
-        self,
-        path: str,
-        params: Pairs,
-        *,
-        endpoint: str,
-        options: CallOptions,
-        decode: Decoder[T],
-    ) -> Response[T]:
-        """GET ``path`` and return what ``decode`` made of its body, with the metadata.
+    async def request(self, request: Request[T], options: CallOptions) -> Response[T]:
+        """Send ``request`` and return what its decoder made of the body, with the metadata.
 
-        ``options`` are the call's merged options (every field set but ``deadline``).
+        ``options`` are the request's options merged with the client's defaults (every
+        field set but ``deadline``).
         Retries what ``decide()`` calls transient; holds one of the ``max_concurrency``
         in-flight slots per attempt (not while waiting).
 
@@ -268,7 +261,7 @@ class Transport:
 
         """
         self.session()  # fail fast on another loop, before any waiting
-        call = _Call(self, path, params, options)
+        call = _Call(self, request.path, request.params, options)
         while True:
             attempt = call.next_attempt()
             try:
@@ -287,8 +280,8 @@ class Transport:
                 outcome,
                 attempt,
                 call.policy,
-                endpoint=endpoint,
-                decode=decode,
+                endpoint=request.endpoint,
+                decode=request.decode,
                 secrets=self._secrets,
             )
             if isinstance(decision, Done):

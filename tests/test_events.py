@@ -19,6 +19,7 @@ from gitbook_async import (
 )
 from gitbook_async._events import (
     EventHook,
+    EventHookLists,
     EventHooks,
     RequestEvent,
     ResponseEvent,
@@ -132,6 +133,22 @@ async def test_a_timed_out_attempt_has_no_response_event(fake: FakeGitBook) -> N
     assert isinstance(retry, RetryEvent)
     assert retry.reason == "timed out"
     assert isinstance(retry.error, APITimeoutError)
+
+
+async def test_hooks_may_be_typed_by_their_own_event(fake: FakeGitBook) -> None:
+    """``event_hooks=`` takes hooks typed by their own event (``EventHookLists``)."""
+    seen: list[str] = []
+
+    def on_request(event: RequestEvent) -> None:
+        seen.append(f"request {event.attempt}")
+
+    async def on_response(event: ResponseEvent) -> None:
+        seen.append(f"response {event.status}")
+
+    hooks: EventHookLists = {"request": [on_request], "response": [on_response]}
+    async with GitBookClient(TOKEN, base_url=fake.url, event_hooks=hooks) as gitbook:
+        await gitbook.spaces.list_integration_blocks(SPACE)
+    assert seen == ["request 1", "response 200"]
 
 
 async def test_event_urls_carry_the_query_of_each_page(fake: FakeGitBook) -> None:

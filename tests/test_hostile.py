@@ -43,7 +43,7 @@ from gitbook_async import (
 )
 from gitbook_async._body import read_json
 from gitbook_async._constants import MAX_REDIRECTS
-from gitbook_async._options import CallOptions
+from gitbook_async._options import Request
 from gitbook_async.testing import DEMO_EMPTY_SPACE_ID, DEMO_SPACE_ID, FakeGitBook, Fault
 
 from .conftest import API, TOKEN, pending_sdk_tasks
@@ -236,12 +236,10 @@ async def test_5_an_echoed_token_is_redacted_everywhere(
         serve(_echo) as server,
         GitBookClient(TOKEN, base_url=server.url, retry=FAST) as gitbook,
     ):
-        transport = gitbook._pool.transport  # the resource-level call path is not the point here
-        options = CallOptions().over(gitbook._defaults)
+        # The client's own send, not a resource: the resource-level path is not the point here.
+        request = Request(f"/v1/{path}", (), "GET /x", read_json)
         with pytest.raises(GitBookError) as caught:
-            await transport.request(
-                f"/v1/{path}", (), endpoint="GET /x", options=options, decode=read_json
-            )
+            await gitbook._send(request)
     error = caught.value
     assert isinstance(error, BadRequestError | ServerError)
     texts = [str(error), repr(error), repr(vars(error)), error.body, repr(error.headers)]

@@ -8,14 +8,14 @@ turns what comes back into lists, pages and walks.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Final, TypeVar
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from gitbook_async._batch import SpaceResults, map_spaces
 from gitbook_async._checks import check_int
 from gitbook_async._constants import BATCH_PREFETCH, DEFAULT_PREFETCH, MAX_PAGE_SIZE
 from gitbook_async._errors import InvalidArgumentError, NotFoundError, ResponseValidationError
-from gitbook_async._options import CallOptions, Pairs, Sender, Timeout, encodable
+from gitbook_async._options import CallOptions, Pairs, Request, RequestOptions, Sender, encodable
 from gitbook_async._pagination import AsyncPaginator, FetchPage, Page, RawPage
 from gitbook_async._response import APIResponse, Response
 from gitbook_async._sansio import redact_validation_error
@@ -27,6 +27,9 @@ from gitbook_async.models import (
     SpaceIntegrationBlocks,
     SpaceIntegrationScript,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
 
 __all__ = ["SpacesResource", "SpacesResourceWithRawResponse"]
 
@@ -44,9 +47,9 @@ T = TypeVar("T")
 class SpacesResource:
     """Endpoints under ``/spaces/{spaceId}``; reach it as ``client.spaces``.
 
-    Every method takes the per-call options ``timeout=`` (each attempt), ``max_retries=``,
-    ``deadline=`` (the whole call, retries and waits included), ``extra_headers=`` and
-    ``extra_query=``; None keeps the client's.
+    Every method takes the per-call options of ``RequestOptions`` as keyword arguments:
+    ``timeout=`` (each attempt), ``max_retries=``, ``deadline=`` (the whole call, retries
+    and waits included), ``extra_headers=`` and ``extra_query=``; None keeps the client's.
     """
 
     def __init__(
@@ -87,11 +90,7 @@ class SpacesResource:
         limit: int | None = None,
         max_items: int | None = None,
         concurrency: int | None = None,
-        timeout: Timeout = None,
-        max_retries: int | None = None,
-        deadline: float | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> SpaceResults[list[Integration]]:
         """List the integrations of many spaces concurrently, yielding each as it completes.
 
@@ -105,12 +104,12 @@ class SpacesResource:
 
         """
         query = _listing_query(search, limit, max_items)
-        options = _options(timeout, max_retries, deadline, extra_headers, extra_query)
+        call = _options(options)
 
         async def collect(space_id: str) -> list[Integration]:
             path = api_path(INTEGRATIONS, spaceId=validate_space_id(space_id))
             paginator = AsyncPaginator(
-                self._integrations_fetch(path, query, options),
+                self._integrations_fetch(path, query, call),
                 max_items=max_items,
                 prefetch=BATCH_PREFETCH,
                 label=_call_text("list_integrations", space_id, search=search, limit=limit),
@@ -130,11 +129,7 @@ class SpacesResource:
         page: str | None = None,
         max_items: int | None = None,
         prefetch: int = DEFAULT_PREFETCH,
-        timeout: Timeout = None,
-        max_retries: int | None = None,
-        deadline: float | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[Integration]:
         """List the integrations enabled in a space, lazily, page by page.
 
@@ -149,12 +144,10 @@ class SpacesResource:
             max_items: Stop after this many integrations in total.
             prefetch: Pages fetched ahead in the background while you process the current
                 one (0 turns it off).
-            timeout: Seconds (or an ``aiohttp.ClientTimeout``) for each attempt.
-            max_retries: Retries for each page request (None keeps the client's policy).
-            deadline: Seconds bounding each page request, retries and waits included
-                (wrap the loop in ``asyncio.timeout()`` to bound the whole walk).
-            extra_headers: Headers added to each page request.
-            extra_query: Query parameters added to each page request.
+            **options: The per-call options (``RequestOptions``), for each page request:
+                ``timeout``, ``max_retries``, ``deadline`` (each page request, retries and
+                waits included: wrap the loop in ``asyncio.timeout()`` to bound the whole
+                walk), ``extra_headers``, ``extra_query``.
 
         Raises:
             InvalidArgumentError: a bad ``space_id``, filter or option (raised here, before
@@ -162,10 +155,10 @@ class SpacesResource:
 
         """
         path = api_path(INTEGRATIONS, spaceId=validate_space_id(space_id))
-        options = _options(timeout, max_retries, deadline, extra_headers, extra_query)
+        call = _options(options)
         query = _listing_query(search, limit, max_items)
         return AsyncPaginator(
-            self._integrations_fetch(path, query, options),
+            self._integrations_fetch(path, query, call),
             start_page=page,
             max_items=max_items,
             prefetch=prefetch,
@@ -175,12 +168,7 @@ class SpacesResource:
     async def list_integration_blocks(
         self,
         space_id: str,
-        *,
-        timeout: Timeout = None,
-        max_retries: int | None = None,
-        deadline: float | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> list[SpaceIntegrationBlocks]:
         """List the custom blocks of the integrations installed in a space.
 
@@ -192,21 +180,14 @@ class SpacesResource:
             ResponseValidationError: the body does not match the API schema.
 
         """
-        options = _options(timeout, max_retries, deadline, extra_headers, extra_query)
-        response = await self._get_list(
-            INTEGRATION_BLOCKS, space_id, SpaceIntegrationBlocks, options
-        )
+        call = _options(options)
+        response = await self._get_list(INTEGRATION_BLOCKS, space_id, SpaceIntegrationBlocks, call)
         return list(response.value)
 
     async def list_integration_scripts(
         self,
         space_id: str,
-        *,
-        timeout: Timeout = None,
-        max_retries: int | None = None,
-        deadline: float | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> list[SpaceIntegrationScript]:
         """List the scripts integrations embed in a space's published content.
 
@@ -222,8 +203,8 @@ class SpacesResource:
             ResponseValidationError: the body does not match the API schema.
 
         """
-        options = _options(timeout, max_retries, deadline, extra_headers, extra_query)
-        response = await self._get_scripts(space_id, options)
+        call = _options(options)
+        response = await self._get_scripts(space_id, call)
         return list(response.value)
 
     async def _get_scripts(
@@ -244,7 +225,7 @@ class SpacesResource:
         endpoint = f"GET {template}"
         type_ = tuple[model, ...]  # type: ignore[valid-type]
         decode = functools.partial(read_models, type_=type_, endpoint=endpoint)
-        return await self._send(path, (), endpoint=endpoint, options=options, decode=decode)
+        return await self._send(Request(path, (), endpoint, decode, options))
 
     def _integrations_fetch(
         self, path: str, query: Pairs, options: CallOptions
@@ -271,7 +252,7 @@ class SpacesResource:
 
         async def fetch(cursor: str | None) -> Response[DecodedList[Integration]]:
             params = query if cursor is None else (*query, ("page", cursor))
-            return await send(path, params, endpoint=endpoint, options=options, decode=decode)
+            return await send(Request(path, params, endpoint, decode, options))
 
         return fetch
 
@@ -296,11 +277,7 @@ class SpacesResourceWithRawResponse:
         search: str | None = None,
         limit: int | None = None,
         page: str | None = None,
-        timeout: Timeout = None,
-        max_retries: int | None = None,
-        deadline: float | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> APIResponse[Page[Integration]]:
         """Fetch one page of a space's integrations (the first, or the cursor ``page``).
 
@@ -314,10 +291,10 @@ class SpacesResourceWithRawResponse:
         """
         spaces = self._spaces
         path = api_path(INTEGRATIONS, spaceId=validate_space_id(space_id))
-        options = _options(timeout, max_retries, deadline, extra_headers, extra_query)
+        call = _options(options)
         query = _listing_query(search, limit, None)
         cursor = _check_page(page)
-        fetch = spaces._integrations_raw_fetch(path, query, options)
+        fetch = spaces._integrations_raw_fetch(path, query, call)
         response = await fetch(cursor)
         raw = _raw_page(response, spaces._secrets)
 
@@ -336,12 +313,7 @@ class SpacesResourceWithRawResponse:
     async def list_integration_blocks(
         self,
         space_id: str,
-        *,
-        timeout: Timeout = None,
-        max_retries: int | None = None,
-        deadline: float | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> APIResponse[list[SpaceIntegrationBlocks]]:
         """Like ``SpacesResource.list_integration_blocks``, with the response's metadata.
 
@@ -349,31 +321,24 @@ class SpacesResourceWithRawResponse:
             GitBookError: what the plain method raises.
 
         """
-        options = _options(timeout, max_retries, deadline, extra_headers, extra_query)
-        response = await self._spaces._get_list(
-            INTEGRATION_BLOCKS, space_id, SpaceIntegrationBlocks, options
-        )
+        call = _options(options)
+        blocks = SpaceIntegrationBlocks
+        response = await self._spaces._get_list(INTEGRATION_BLOCKS, space_id, blocks, call)
         return _list_response(response)
 
     async def list_integration_scripts(
         self,
         space_id: str,
-        *,
-        timeout: Timeout = None,
-        max_retries: int | None = None,
-        deadline: float | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> APIResponse[list[SpaceIntegrationScript]]:
         """Like ``SpacesResource.list_integration_scripts``, with the response's metadata.
 
         Raises:
-            GitBookError: what the plain method raises.
+            NotFoundError: the space does not exist, or the server dropped the endpoint.
+            GitBookError: what the plain method raises otherwise.
 
         """
-        options = _options(timeout, max_retries, deadline, extra_headers, extra_query)
-        response = await self._spaces._get_scripts(space_id, options)
-        return _list_response(response)
+        return _list_response(await self._spaces._get_scripts(space_id, _options(options)))
 
 
 def _list_response(response: Response[tuple[M, ...]]) -> APIResponse[list[M]]:
@@ -413,22 +378,14 @@ def _raw_page(
     )
 
 
-def _options(
-    timeout: Timeout = None,
-    max_retries: int | None = None,
-    deadline: float | None = None,
-    extra_headers: Mapping[str, str] | None = None,
-    extra_query: Mapping[str, str] | None = None,
-) -> CallOptions:
-    """Check a call's options (``list_integrations`` reserves its own query parameters)."""
-    return CallOptions.of(
-        timeout=timeout,
-        max_retries=max_retries,
-        deadline=deadline,
-        extra_headers=extra_headers,
-        extra_query=extra_query,
-        reserved_query=_LISTING_QUERY,
-    )
+def _options(options: RequestOptions) -> CallOptions:
+    """Check a call's options (``list_integrations`` reserves its own query parameters).
+
+    Raises:
+        InvalidArgumentError: a bad option (before anything is sent).
+
+    """
+    return CallOptions.of(**options, reserved_query=_LISTING_QUERY)
 
 
 def _check_page(page: object) -> str | None:
