@@ -36,6 +36,10 @@ from gitbook_async import (
 GITBOOK = web.AppKey("gitbook", GitBookClient)
 MAX_ITEMS = 1000  # one request never walks more than this many integrations
 DEADLINE = 10.0  # seconds for each GitBook request of a handler, retries and waits included
+# Requests to GitBook in flight at once, across all handlers: a web app serves many users at
+# a time, so size the pool like aiohttp's default (the SDK's default of 16 suits batch jobs).
+# The rate budget, not this number, keeps the app inside GitBook's rate limit.
+MAX_CONCURRENCY = 100
 
 
 def summary(integration: Integration) -> dict[str, Any]:
@@ -85,7 +89,9 @@ def create_app(
     """
 
     async def gitbook_client(app: web.Application) -> AsyncIterator[None]:
-        async with GitBookClient(token, base_url=base_url, user_agent="example-app/1.0") as client:
+        async with GitBookClient(
+            token, base_url=base_url, user_agent="example-app/1.0", max_concurrency=MAX_CONCURRENCY
+        ) as client:
             # Same pool and rate budget, handler-sized defaults; closes with `client`.
             app[GITBOOK] = client.with_options(deadline=deadline)
             yield  # the app serves requests here; the client closes when it shuts down

@@ -38,7 +38,7 @@ from gitbook_async import (
 from gitbook_async._errors import STATUS_ERRORS
 from gitbook_async._logging import LOG_ENV_VAR, LOGGER_NAME, configure_logging_from_env
 from gitbook_async._pagination import AsyncPaginator, Page
-from gitbook_async.testing import DEMO_SPACE_ID, FakeGitBook, Fault
+from gitbook_async.testing import DEMO_SPACE_ID, FakeGitBook, Fault, RateLimitWindow
 
 from .conftest import TOKEN, pending_sdk_tasks
 
@@ -610,3 +610,44 @@ async def test_a_real_not_found_repr_shows_404_without_the_token(gitbook: GitBoo
     text = repr(caught.value)
     assert text.startswith("NotFoundError(status=404, ")
     assert TOKEN not in text
+
+
+QUIET_SCRIPT = """
+import asyncio, sys
+from gitbook_async import GitBookClient, RetryPolicy
+
+async def main() -> None:
+    retry = RetryPolicy(backoff_base=0.001, backoff_max=0.002)
+    async with GitBookClient(base_url=sys.argv[1], retry=retry) as gitbook:
+        calls = [gitbook.spaces.list_integration_blocks(sys.argv[2]) for _ in range(30)]
+        print("ok", len(await asyncio.gather(*calls)))
+
+asyncio.run(main())
+"""
+
+
+async def test_rate_budget_waits_and_retries_are_quiet_without_logging(tmp_path: Path) -> None:
+    """With no logging configured, 30 calls that wait for the rate budget (10 per 0.5 s) and
+    meet a 503 they retry print nothing to stderr: normal operation logs at INFO, and
+    Python's last-resort handler shows only WARNING and above.
+    """
+    script = tmp_path / "quiet.py"
+    script.write_text(QUIET_SCRIPT)
+    window = RateLimitWindow(limit=10, window=1.0)
+    async with FakeGitBook.with_demo_data(token=TOKEN, rate_limit=window) as server:
+        server.inject(Fault.status(503), times=1)
+        env = {k: v for k, v in os.environ.items() if k != LOG_ENV_VAR}
+        env["GITBOOK_API_TOKEN"] = TOKEN
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(script),
+            server.url,
+            DEMO_SPACE_ID,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await within_deadline(process.communicate())
+        waited = len(server.rate_limit_stats().windows) > 1
+    assert (process.returncode, out.decode().strip(), err.decode()) == (0, "ok 30", "")
+    assert waited  # the calls spanned several windows: they did wait for the budget
