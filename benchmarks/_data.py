@@ -3,7 +3,7 @@
 - ``FULL``: every field the spec defines filled, the owner organization included, about
   5 KB of JSON each (the fake's own ``make_integration``, cycled over real catalog names
   and renamed so that every item is distinct). Owners repeat with the catalog publisher.
-- ``SPARSE``: like GitBook's real listing (issue 12): optional parts often absent (content
+- ``SPARSE``: like GitBook's real listing: optional parts often absent (content
   sources, blocks, CSP, the site configuration, most of the owner's billing and internal
   fields), fewer preview images and links, about 3.8 KB each, and owners drawn from 200
   organizations: 180 shared by many integrations (drawn uniformly, so about a fifth of the

@@ -45,8 +45,7 @@ from gitbook_async import (
     OrganizationUseCase,
     models,
 )
-from gitbook_async.models import GitBookModel
-from gitbook_async.models import wire_fields
+from gitbook_async.models import GitBookModel, wire_fields
 
 __all__ = ["PydanticIntegration", "PydanticIntegrationList", "PydanticOrganization"]
 

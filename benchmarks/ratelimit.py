@@ -1,4 +1,4 @@
-"""Benchmark 11: the shared rate budget (issue 11) against the fake's GitBook-like windows.
+"""Benchmark 11: the shared rate budget against the fake's GitBook-like windows.
 
 Three scenarios, each against ``FakeGitBook`` with ``RateLimitWindow`` (fixed windows
 aligned to the epoch, 429 without ``Retry-After`` past the limit, as GitBook answers):
@@ -15,7 +15,7 @@ The fake runs in the benchmark's own process (for 11a and 11b in the client's ev
 the budget, not the CPU, sets the pace here.
 
 The floor is ``(ceil(requests / limit) - 1) x window``: the least wall time the budget
-allows. Each row compares the wall time with the issue's goal (11a: floor + one window;
+allows. Each row compares the wall time with its goal (11a: floor + one window;
 11b, 11c: 1.15 x floor + one window) and checks the 429s the server counted.
 ``python -m benchmarks.ratelimit`` runs them alone and draws each run's windows;
 ``--write-section docs/performance.md`` also rewrites this benchmark's section there.
@@ -83,7 +83,7 @@ class Scenario:
 
     @property
     def goal(self) -> float:
-        """The issue's goal for the wall time."""
+        """The goal for the wall time."""
         return self.floor_factor * self.floor + self.window
 
 
@@ -125,7 +125,7 @@ SCRIPT_INNER: Final = frozenset({"get", "set", "time", "publish", "del", "pexpir
 """Commands only the limiter's Lua scripts run (the workers never send them directly)."""
 
 COMMANDS_GOAL: Final = 2.0
-"""Issue 18's goal: Redis commands per SDK request in 11c (3 processes x 100 calls)."""
+"""The goal: Redis commands per SDK request in 11c (3 processes x 100 calls)."""
 
 
 async def command_counts(client: aioredis.Redis) -> dict[str, int]:
@@ -403,7 +403,7 @@ def picture(scenario: Scenario, run: Run, width: int = 50) -> str:
 
 
 def scenarios(settings: Settings) -> list[Scenario]:
-    """The three scenarios at the issue's sizes, or tiny ones in quick mode (11c only with
+    """The three scenarios at their full sizes, or tiny ones in quick mode (11c only with
     a ``redis-server`` to start)."""
     chosen = [
         one_client(settings.size(60, 10)),
@@ -434,7 +434,7 @@ def analysis(rows: Mapping[str, Comparison], findings: object = None) -> str:
         goal = "" if row.baseline is None else f" against a goal of {row.baseline.show()}"
         parts.append(f"{key} {verdict}, {row.subject.show()} (median){goal}")
     return (
-        "**11. Rate budget (goals of issue 11):** "
+        "**11. Rate budget:** "
         + "; ".join(parts)
         + ". The 429s each run met are listed with the results above; the section *Rate "
         "budget (benchmark 11)* below draws the requests of each window against the limit."
@@ -448,7 +448,7 @@ def section(scenarios: Sequence[Scenario], runs: dict[str, list[Run]]) -> str:
         SECTION_START,
         "## Rate budget (benchmark 11)",
         "",
-        "Issue 11's goals, against the fake's GitBook-like windows (fixed, aligned to the "
+        "Goals against the fake's GitBook-like windows (fixed, aligned to the "
         "epoch, 429 without `Retry-After`; a refused request still counts). Floor = "
         "(ceil(requests / limit) - 1) x window. A run starts at a random point of the "
         "server's first window, so it can end up to one window below the floor (11a's "
