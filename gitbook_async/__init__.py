@@ -1,7 +1,11 @@
 """gitbook-async: an async Python SDK for GitBook's space integrations API.
 
-Start with ``GitBookClient``; everything public is re-exported here.
+Start with ``GitBookClient``; everything public is re-exported here. The models load on
+first use (``gitbook_async.models``), not at import.
 """
+
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from gitbook_async._batch import SpaceResult, SpaceResults
 from gitbook_async._client import ClientState, GitBookClient
@@ -49,67 +53,69 @@ from gitbook_async._resources._spaces import SpacesResource, SpacesResourceWithR
 from gitbook_async._response import APIResponse, ResponseMetadata
 from gitbook_async._version import __version__
 from gitbook_async._wire import structure
-from gitbook_async.models import (
-    BillingCreditsBundle,
-    BillingInterval,
-    BillingMeterAddon,
-    BillingProduct,
-    BillingTrialDecision,
-    BillingTrialStatus,
-    BlockSource,
-    BooleanConfigurationProperty,
-    ButtonConfigurationProperty,
-    ConfigurationProperty,
-    ContentSecurityPolicyDirectives,
-    CustomMergeRule,
-    GitBookModel,
-    Integration,
-    IntegrationBlock,
-    IntegrationBlockMarkdown,
-    IntegrationCategory,
-    IntegrationConfiguration,
-    IntegrationConfigurationComponent,
-    IntegrationConfigurations,
-    IntegrationConfigurationSchema,
-    IntegrationContentSecurityPolicy,
-    IntegrationContentSource,
-    IntegrationExternalLink,
-    IntegrationList,
-    IntegrationPermissions,
-    IntegrationScope,
-    IntegrationTarget,
-    IntegrationUrls,
-    IntegrationVisibility,
-    ListNext,
-    MemberRole,
-    MergeRule,
-    MergeRulesConfigurationNone,
-    MergeRulesConfigurationRules,
-    MergeRulesStandaloneConfiguration,
-    MergeRuleType,
-    NumberConfigurationProperty,
-    OpenEnum,
-    Organization,
-    OrganizationBilling,
-    OrganizationBillingMigration,
-    OrganizationBlocked,
-    OrganizationBlockReason,
-    OrganizationCommunityType,
-    OrganizationMemberPricing,
-    OrganizationPermissions,
-    OrganizationPricePair,
-    OrganizationPricing,
-    OrganizationSitePricing,
-    OrganizationTrial,
-    OrganizationType,
-    OrganizationUrls,
-    OrganizationUseCase,
-    SitePointer,
-    SpaceIntegrationBlocks,
-    SpaceIntegrationScript,
-    StringConfigurationProperty,
-    UsersMergeRule,
-)
+
+if _TYPE_CHECKING:
+    from gitbook_async.models import (
+        BillingCreditsBundle,
+        BillingInterval,
+        BillingMeterAddon,
+        BillingProduct,
+        BillingTrialDecision,
+        BillingTrialStatus,
+        BlockSource,
+        BooleanConfigurationProperty,
+        ButtonConfigurationProperty,
+        ConfigurationProperty,
+        ContentSecurityPolicyDirectives,
+        CustomMergeRule,
+        GitBookModel,
+        Integration,
+        IntegrationBlock,
+        IntegrationBlockMarkdown,
+        IntegrationCategory,
+        IntegrationConfiguration,
+        IntegrationConfigurationComponent,
+        IntegrationConfigurations,
+        IntegrationConfigurationSchema,
+        IntegrationContentSecurityPolicy,
+        IntegrationContentSource,
+        IntegrationExternalLink,
+        IntegrationList,
+        IntegrationPermissions,
+        IntegrationScope,
+        IntegrationTarget,
+        IntegrationUrls,
+        IntegrationVisibility,
+        ListNext,
+        MemberRole,
+        MergeRule,
+        MergeRulesConfigurationNone,
+        MergeRulesConfigurationRules,
+        MergeRulesStandaloneConfiguration,
+        MergeRuleType,
+        NumberConfigurationProperty,
+        OpenEnum,
+        Organization,
+        OrganizationBilling,
+        OrganizationBillingMigration,
+        OrganizationBlocked,
+        OrganizationBlockReason,
+        OrganizationCommunityType,
+        OrganizationMemberPricing,
+        OrganizationPermissions,
+        OrganizationPricePair,
+        OrganizationPricing,
+        OrganizationSitePricing,
+        OrganizationTrial,
+        OrganizationType,
+        OrganizationUrls,
+        OrganizationUseCase,
+        SitePointer,
+        SpaceIntegrationBlocks,
+        SpaceIntegrationScript,
+        StringConfigurationProperty,
+        UsersMergeRule,
+    )
 
 __all__ = [
     "APIConnectionError",
@@ -222,3 +228,18 @@ __all__ = [
     "structure",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> _Any:
+    """Re-export the models from ``gitbook_async.models`` on first use (PEP 562)."""
+    from gitbook_async import models
+
+    if name not in models.__all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(models, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -57,8 +57,10 @@ ENTITY_ID_PATTERN: Final = re.compile(r"[a-zA-Z0-9_-]+")
 READ_CHUNK_BYTES: Final = 64 * 2**10
 """Chunk size used when streaming a response body of unknown length."""
 
-RECENT_CURSORS_KEPT: Final = 256
-"""Cursors a walk remembers exactly to catch a looping server at its first repeat."""
+RECENT_CURSORS_KEPT: Final = 16
+"""Cursors a walk remembers exactly to catch a looping server at its first repeat (a loop of
+up to this many pages; Brent's detection catches longer ones within three turns). Few, so
+that a walk of any length holds the same memory; each check scans them (no set)."""
 
 DEFAULT_BACKOFF_BASE: Final = 0.5
 """Seconds of the backoff step before the first retry; the step doubles each retry."""
@@ -90,8 +92,18 @@ ACCELERATED_SLICE_ITEMS: Final = 128
 four times cheaper per item than the detailed path."""
 
 OWNER_MEMO_SIZE: Final = 256
-"""Owners (organizations) an ``OwnerMemo`` keeps built, by their exact JSON bytes, the
-oldest dropped first: owners repeat across a walk's pages, and this bounds its memory."""
+"""Most instances of each memoised class (owners, configurations) an ``OwnerMemo`` keeps
+alive itself, the least recently used dropped first; it also finds every instance the
+caller still holds (weakly)."""
+
+OWNER_MEMO_PAGES: Final = 2
+"""Pages' worth of items whose memoised parts an ``OwnerMemo`` keeps alive (within
+``OWNER_MEMO_MIN`` and ``OWNER_MEMO_SIZE``): what repeats across the pages of a walk is
+built once while the memo's memory is bounded by the page size, not by the walk."""
+
+OWNER_MEMO_MIN: Final = 16
+"""Instances of each memoised class an ``OwnerMemo`` keeps alive before it sees a page."""
+
 
 LEARNED_FIELDS_PER_CLASS: Final = 64
 """Fields newer than the models the accelerated path learns per model class. A class that

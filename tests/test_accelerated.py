@@ -16,9 +16,11 @@ import contextlib
 import copy
 import datetime as dt
 import functools
+import gc
 import json
 import math
 import random
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Final
@@ -33,6 +35,7 @@ from benchmarks._data import page_bytes
 from gitbook_async import (
     GitBookModel,
     Integration,
+    IntegrationConfigurations,
     IntegrationExternalLink,
     IntegrationList,
     IntegrationPermissions,
@@ -48,6 +51,8 @@ from gitbook_async._wire import _accelerated as accelerated
 from gitbook_async._wire._accel_code import TWIN_OF, Unsupported, make_twin
 from gitbook_async._wire._accel_gen import Generator
 from gitbook_async._wire._accelerated import (
+    OWNER_MEMO_MIN,
+    OWNER_MEMO_PAGES,
     OWNER_MEMO_SIZE,
     OwnerMemo,
     decode_models,
@@ -597,23 +602,137 @@ def test_owners_with_equal_bytes_are_built_once_and_shared() -> None:
     assert first is not None
     assert again is not None
     assert again.items[0].owner is first.items[0].owner
-    assert len(owners) == len({json.dumps(i["owner"]) for i in payload["items"]})
+    distinct = {json.dumps(i[key]) for i in payload["items"] for key in ("owner", "configurations")}
+    assert len(owners) == len(distinct)  # owners and configurations, each built once
 
 
-def test_the_owner_memo_is_bounded_and_drops_the_oldest() -> None:
-    """At most ``limit`` owners are kept; the first in is the first out; clear() empties."""
+def test_configurations_with_equal_bytes_are_built_once_and_shared() -> None:
+    """``configurations`` are memoised like owners (each distinct bytes built once)."""
+    owners = OwnerMemo()
+    payload = _full()
+    first = decode_models(encode(payload), IntegrationList, owners=owners)
+    again = decode_models(encode(payload), IntegrationList, owners=owners)
+    assert first is not None
+    assert again is not None
+    pairs = zip(first.items, again.items, strict=True)
+    found = [(a.configurations, b.configurations) for a, b in pairs]
+    assert any(a is not None for a, _ in found)
+    assert all(a is b for a, b in found)
+    assert again.to_dict() == payload
+
+
+def test_the_memo_is_keyed_by_class_too() -> None:
+    """Equal bytes of two memoised classes are two entries: ``{}`` as configurations does
+    not find an owner remembered under ``{}`` (nor the reverse)."""
+    owners = OwnerMemo()
+    sentinel = object()
+    owners.put(Organization, b"{}", sentinel)
+    payload = _full()
+    payload["items"][0]["configurations"] = {}
+    result = decode_models(encode(payload), IntegrationList, owners=owners)
+    assert result is not None
+    assert type(result.items[0].configurations) is IntegrationConfigurations
+    assert result.items[0].configurations == IntegrationConfigurations()
+    assert owners.get(Organization, b"{}") is sentinel
+    assert owners.get(IntegrationConfigurations, b"{}") is result.items[0].configurations
+    assert result.to_dict() == payload
+    owners.put(IntegrationConfigurations, b"{}", "other")
+    assert owners.get(Organization, b"{}") is sentinel
+
+
+def test_a_null_or_absent_memoised_field_is_read_as_the_cattrs_path_does() -> None:
+    """``configurations`` (kept raw) may be null (recorded for ``to_dict()``) or absent."""
+    payload = _full()
+    payload["items"][0]["configurations"] = None
+    del payload["items"][1]["configurations"]
+    assert check_agreement(encode(payload), IntegrationList)
+    result = decode_models(encode(payload), IntegrationList)
+    assert result is not None
+    assert result.items[0].configurations is None
+    assert result.items[1].configurations is None
+    assert result.to_dict() == payload
+
+
+def test_owners_of_dropped_pages_are_freed() -> None:
+    """The memo keeps alive only its most recent few; owners of dropped pages are freed."""
     owners = OwnerMemo(limit=2)
-    for key in (b"a", b"b", b"c"):
-        owners.put(key, key.decode())
-    assert len(owners) == 2
-    assert owners.get(b"a") is None
-    assert owners.get(b"c") == "c"
+    payload = _full()
+    refs = []
+    for number in range(6):
+        for index, item in enumerate(payload["items"]):
+            item["owner"]["id"] = f"owner-{number}-{index}"
+        result = decode_models(encode(payload), IntegrationList, owners=owners)
+        assert result is not None
+        refs += [weakref.ref(item.owner) for item in result.items]
+        # While a page is alive its owners are found (equal bytes, same instance).
+        again = decode_models(encode(payload), IntegrationList, owners=owners)
+        assert again is not None
+        assert all(a.owner is b.owner for a, b in zip(result.items, again.items, strict=True))
+        del result, again
+    alive = [ref for ref in refs if ref() is not None]
+    assert len(alive) <= 2  # no cycles to wait for: freed at once, refcounting suffices
+    assert owners.kept(Organization) <= 2
+    assert len(owners) <= 2 + owners.kept(IntegrationConfigurations)
+
+
+def test_the_memo_stays_bounded_on_a_long_walk_of_new_owners() -> None:
+    """A page's worth kept (``fit``), within the limit, whatever the walk's length."""
+    owners = OwnerMemo()
+    assert owners.kept(Organization) == 0
+    owners.fit(5)
+    payload = _full()
+    for number in range(40):
+        for index, item in enumerate(payload["items"]):
+            item["owner"]["id"] = f"owner-{number}-{index}"
+        assert decode_models(encode(payload), IntegrationList, owners=owners) is not None
+        kept = owners.kept(Organization)
+        assert kept <= max(OWNER_MEMO_MIN, OWNER_MEMO_PAGES * 5)
+    assert len(owners) <= 2 * max(OWNER_MEMO_MIN, OWNER_MEMO_PAGES * 5)
+    owners.fit(10_000)  # a huge page: still at most the limit
+    for number in range(OWNER_MEMO_SIZE // len(payload["items"]) + 2):
+        for index, item in enumerate(payload["items"]):
+            item["owner"]["id"] = f"big-{number}-{index}"
+        assert decode_models(encode(payload), IntegrationList, owners=owners) is not None
+    assert owners.kept(Organization) == OWNER_MEMO_SIZE
+
+
+def test_the_memo_lru_and_clear() -> None:
+    """The least recently used is dropped first (a hit refreshes), ``clear()`` empties."""
+    owners = OwnerMemo(limit=2)
+    values = {key: Organization.__new__(Organization) for key in (b"a", b"b", b"c")}
+    owners.put(Organization, b"a", values[b"a"])
+    owners.put(Organization, b"b", values[b"b"])
+    assert owners.get(Organization, b"a") is values[b"a"]  # a is now the most recent
+    owners.put(Organization, b"c", values[b"c"])
+    assert owners.kept(Organization) == 2
+    del values
+    assert owners.get(Organization, b"b") is None  # dropped, and nothing else held it
+    assert owners.get(Organization, b"a") is not None
+    assert owners.get(Organization, b"c") is not None
+    assert owners.get(IntegrationConfigurations, b"a") is None
     owners.clear()
     assert len(owners) == 0
     assert len(OwnerMemo()) == 0
     assert OWNER_MEMO_SIZE == 256
     with pytest.raises(ValueError, match="at least 1"):
         OwnerMemo(limit=0)
+
+
+def test_the_memo_leaves_nothing_to_the_cyclic_collector() -> None:
+    """Entries, weak references and their callbacks form no reference cycle."""
+    gc.collect()
+    gc.disable()
+    try:
+        owners = OwnerMemo(limit=1)
+        for number in range(3):
+            payload = _full()
+            for index, item in enumerate(payload["items"]):
+                item["owner"]["id"] = f"cycle-{number}-{index}"
+            assert decode_models(encode(payload), IntegrationList, owners=owners) is not None
+        del owners
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
 
 
 # --- which types -----------------------------------------------------------------------------

@@ -95,17 +95,57 @@ def test_public_names_are_defined_inside_the_package(module_name: str) -> None:
         assert obj.__module__.startswith("gitbook_async"), name
 
 
+# What a public module may hold besides imports and ``__all__``: the lazy loader of the
+# models (PEP 562), whose names it imports under ``if _TYPE_CHECKING:`` for type checkers.
+LAZY_LOADER = {"__getattr__", "__dir__", "_LAZY"}
+
+
 @pytest.mark.parametrize("module_name", PUBLIC_MODULES)
 def test_public_modules_only_re_export(module_name: str) -> None:
-    """A public module's source holds only a docstring, imports and ``__all__``."""
+    """A public module's source holds only a docstring, imports and ``__all__`` (and the
+    lazy loader of the models: ``__getattr__``, ``__dir__``, its table, type-only imports).
+    """
     source = Path(public_module(module_name).__file__ or "").read_text(encoding="utf-8")
     for node in ast.parse(source).body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             continue
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             continue  # the module docstring
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "_TYPE_CHECKING":
+            assert all(isinstance(n, ast.ImportFrom) for n in node.body)
+            continue
+        if isinstance(node, ast.FunctionDef):
+            assert node.name in LAZY_LOADER
+            continue
+        if isinstance(node, ast.AnnAssign):
+            assert ast.unparse(node.target) in LAZY_LOADER
+            continue
         assert isinstance(node, ast.Assign), ast.dump(node)
         assert [ast.unparse(target) for target in node.targets] == ["__all__"]
+
+
+@pytest.mark.parametrize("module_name", ["gitbook_async", "gitbook_async.models"])
+def test_the_lazy_models_resolve_to_their_classes(module_name: str) -> None:
+    """Every model name re-exported lazily resolves to the class (or alias) its module
+    defines, and the table names exactly the names imported for type checkers.
+    """
+    from gitbook_async import models
+
+    source = Path(models.__file__ or "").read_text(encoding="utf-8")
+    typed = {
+        alias.name
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and node.module != "gitbook_async.models._base"
+        for alias in node.names
+        if (node.module or "").startswith("gitbook_async.models._")
+    }
+    assert typed == set(models._LAZY)
+    module = public_module(module_name)
+    for name, where in models._LAZY.items():
+        defining = importlib.import_module(f"gitbook_async.models.{where}")
+        assert getattr(module, name) is getattr(defining, name), name
+    with pytest.raises(AttributeError):
+        module.NoSuchModel  # noqa: B018
 
 
 def test_every_public_class_and_function_has_a_docstring() -> None:

@@ -17,7 +17,13 @@ from typing import Any, Final
 import pytest
 
 from benchmarks._data import page_bytes
-from gitbook_async import Integration, IntegrationList, Organization, structure
+from gitbook_async import (
+    Integration,
+    IntegrationConfigurations,
+    IntegrationList,
+    Organization,
+    structure,
+)
 from gitbook_async._constants import (
     LEARNED_FIELDS_PER_CLASS,
     LEARNED_KEY_MAX_CHARS,
@@ -233,7 +239,7 @@ def test_importing_the_sdk_generates_nothing_and_imports_no_codecs() -> None:
 
 def test_a_long_walk_grows_nothing_in_the_wire_layer() -> None:
     """Pages after the first (new fields included) add no plan, builder, learned key or
-    generated source; the owner memo stays within its limit.
+    generated source; the owner memo keeps alive no more than its limit.
     """
     owners = OwnerMemo(limit=8)
     with fresh_plans() as plans:
@@ -247,5 +253,6 @@ def test_a_long_walk_grows_nothing_in_the_wire_layer() -> None:
             assert decode_models(encode(page), IntegrationList, owners=owners) is not None
         assert (len(plans._plans), len(plans._builders), dict(plans._learned)) == sizes
         assert len(linecache.cache) == sources
-        assert len(owners) == 8
+        assert owners.kept(Organization) == 8  # and nothing else alive: the pages were dropped
+        assert len(owners) == 8 + owners.kept(IntegrationConfigurations)
         assert plans._attempts == 1

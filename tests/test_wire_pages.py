@@ -15,7 +15,12 @@ import pytest
 
 from gitbook_async import ResponseValidationError
 from gitbook_async._body import BadBody
-from gitbook_async._constants import ACCELERATED_SLICE_ITEMS, BUILD_SLICE_ITEMS
+from gitbook_async._constants import (
+    ACCELERATED_SLICE_ITEMS,
+    BUILD_SLICE_ITEMS,
+    OWNER_MEMO_PAGES,
+    OWNER_MEMO_SIZE,
+)
 from gitbook_async._wire import (
     DecodedList,
     OwnerMemo,
@@ -27,7 +32,9 @@ from gitbook_async._wire import (
 )
 from gitbook_async.models import (
     Integration,
+    IntegrationConfigurations,
     IntegrationList,
+    Organization,
     SpaceIntegrationBlocks,
     SpaceIntegrationScript,
 )
@@ -308,3 +315,28 @@ async def test_building_a_page_yields_to_the_loop_between_slices(
     built = await page.build()
     assert ticks[0] - before >= 4
     assert len(built.items) == 3 * slice_items + 1
+
+
+async def test_a_walk_memo_keeps_about_two_pages_of_owners_alive() -> None:
+    """``read_list`` fits the memo to the page: once the pages are dropped it keeps alive
+    about ``OWNER_MEMO_PAGES`` pages' worth of owners, not the walk's."""
+    owners = OwnerMemo()
+    size = 40
+    for number in range(5):
+        items = [
+            make_integration(f"int-{n}", owner=make_organization(f"org-{number}-{n}"))
+            for n in range(size)
+        ]
+        page = read_list(
+            encode({"items": items, "next": {"page": "next"}}),
+            list_type=IntegrationList,
+            item_type=Integration,
+            endpoint=ENDPOINT,
+            owners=owners,
+        )
+        assert isinstance(page, DecodedList)
+        built = await page.build()
+        assert len({id(item.owner) for item in built.items}) == size
+        del built, page
+    assert owners.kept(Organization) == min(OWNER_MEMO_SIZE, OWNER_MEMO_PAGES * size)
+    assert len(owners) <= OWNER_MEMO_PAGES * size + owners.kept(IntegrationConfigurations)

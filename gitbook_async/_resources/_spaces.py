@@ -11,6 +11,7 @@ import functools
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Final, TypeVar
 
+from gitbook_async import models  # the model classes load on the first call
 from gitbook_async._batch import SpaceResults, map_spaces
 from gitbook_async._checks import check_int
 from gitbook_async._constants import BATCH_PREFETCH, DEFAULT_PREFETCH, MAX_PAGE_SIZE
@@ -21,15 +22,15 @@ from gitbook_async._response import APIResponse, Response
 from gitbook_async._sansio import redact_validation_error
 from gitbook_async._urls import api_path, validate_space_id
 from gitbook_async._wire import DecodedList, OwnerMemo, read_list, read_models
-from gitbook_async.models import (
-    Integration,
-    IntegrationList,
-    SpaceIntegrationBlocks,
-    SpaceIntegrationScript,
-)
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11
+
+    from gitbook_async.models import (
+        Integration,
+        SpaceIntegrationBlocks,
+        SpaceIntegrationScript,
+    )
 
 __all__ = ["SpacesResource", "SpacesResourceWithRawResponse"]
 
@@ -181,7 +182,9 @@ class SpacesResource:
 
         """
         call = _options(options)
-        response = await self._get_list(INTEGRATION_BLOCKS, space_id, SpaceIntegrationBlocks, call)
+        response = await self._get_list(
+            INTEGRATION_BLOCKS, space_id, models.SpaceIntegrationBlocks, call
+        )
         return list(response.value)
 
     async def list_integration_scripts(
@@ -212,7 +215,7 @@ class SpacesResource:
     ) -> Response[tuple[SpaceIntegrationScript, ...]]:
         try:
             return await self._get_list(
-                INTEGRATION_SCRIPTS, space_id, SpaceIntegrationScript, options
+                INTEGRATION_SCRIPTS, space_id, models.SpaceIntegrationScript, options
             )
         except NotFoundError as exc:
             raise _scripts_not_found(exc) from None
@@ -244,8 +247,8 @@ class SpacesResource:
         send, endpoint = self._send, f"GET {INTEGRATIONS}"
         decode = functools.partial(
             read_list,
-            list_type=IntegrationList,
-            item_type=Integration,
+            list_type=models.IntegrationList,
+            item_type=models.Integration,
             endpoint=endpoint,
             owners=self._owners,
         )
@@ -322,7 +325,7 @@ class SpacesResourceWithRawResponse:
 
         """
         call = _options(options)
-        blocks = SpaceIntegrationBlocks
+        blocks = models.SpaceIntegrationBlocks
         response = await self._spaces._get_list(INTEGRATION_BLOCKS, space_id, blocks, call)
         return _list_response(response)
 

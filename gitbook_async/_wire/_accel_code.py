@@ -18,6 +18,7 @@ import msgspec
 from gitbook_async.models._base import WIRE_TWIN_OF
 
 __all__ = [
+    "RAW_NULL",
     "TWIN_OF",
     "Convert",
     "Unsupported",
@@ -27,6 +28,9 @@ __all__ = [
     "make_twin",
     "optional_mirror",
 ]
+
+RAW_NULL: Final = msgspec.Raw(b"null")
+"""A JSON ``null`` decoded as ``msgspec.Raw`` (it compares equal to another such Raw)."""
 
 TWIN_OF: Final = WIRE_TWIN_OF
 """The class attribute of a twin class that holds the model class it is the twin of."""
@@ -77,7 +81,13 @@ def make_twin(cls: type) -> type:
 
 
 def optional_mirror(mirror: Any, *, nullable: bool, unset: bool) -> Any:
-    """Widen a field's mirror type: ``None`` if it is nullable, ``UNSET`` if it may be absent."""
+    """Widen a field's mirror type: ``None`` if it is nullable, ``UNSET`` if it may be absent.
+
+    ``msgspec.Raw`` (a memoised class) stays as it is: it holds a JSON ``null`` as its
+    bytes (see ``RAW_NULL``), and an absent field takes the ``UNSET`` default.
+    """
+    if mirror is msgspec.Raw:
+        return mirror
     parts = [mirror]
     if nullable:
         parts.append(None)
@@ -87,28 +97,38 @@ def optional_mirror(mirror: Any, *, nullable: bool, unset: bool) -> Any:
 
 
 def field_code(
-    name: str, key_constant: str, *, nullable: bool, required: bool, convert: Convert
+    name: str,
+    key_constant: str,
+    *,
+    nullable: bool,
+    required: bool,
+    convert: Convert,
+    raw: bool = False,
 ) -> list[str]:
     """Return the builder lines that fill field ``name`` from ``m.name``.
 
     An optional field (always ``X | None = None`` here) is None when absent (``UNSET``)
     and when null; a null is also recorded (under the wire key the namespace constant
-    ``key_constant`` holds), for ``to_dict()``.
+    ``key_constant`` holds), for ``to_dict()``. ``raw``: the mirror holds ``msgspec.Raw``
+    (a memoised class), whose null is the namespace constant ``_RAW_NULL``.
     """
     if convert is None and required:
         return [f"    o.{name} = m.{name}"]
     lines = [f"    v = m.{name}"]
     value = convert("v") if convert else "v"
+    null = "v == _RAW_NULL" if raw else "v is None"
     if required:
         # A null (of a nullable field) is a value here, not a recorded null.
-        lines.append(f"    o.{name} = {f'v if v is None else {value}' if nullable else value}")
+        lines.append(f"    o.{name} = {f'None if {null} else {value}' if nullable else value}")
         return lines
     lines += [
         "    if v is _UNSET:",
         "        v = None",
-        "    elif v is None:",
+        f"    elif {null}:",
         f"        nulls = [{key_constant}] if nulls is None else [*nulls, {key_constant}]",
     ]
+    if raw:
+        lines.append("        v = None")
     if convert:
         lines += ["    else:", f"        v = {value}"]
     lines.append(f"    o.{name} = v")

@@ -7,9 +7,10 @@ wire names:
   msgspec decodes and validates in C: JSON numbers of ``float`` fields as ``int | float`` (so
   ``1`` stays ``1``), optional fields defaulting to ``UNSET`` (so an explicit ``null`` is told
   from an absent key), discriminated base classes as tagged unions, a memoised class (one
-  whose ``_wire_memoise`` is true: the integration's ``owner``) as ``msgspec.Raw``, and the
-  *learned* fields (wire keys newer than the models, given by the caller) as plain JSON
-  values, kept for ``unknown_fields``;
+  whose ``_wire_memoise`` is true: an integration's ``owner`` and ``configurations``) as
+  ``msgspec.Raw`` (a null kept as its bytes), sequences the builder converts as lists
+  (temporaries), and the *learned* fields (wire keys newer than the models, given by the
+  caller) as plain JSON values, kept for ``unknown_fields``;
 * a private non-frozen *twin* subclass (made once per class), whose instances take the
   frozen class by ``__class__`` assignment once filled;
 * a generated *builder* ``(mirror, memo) -> model`` that fills a twin from a mirror, applies
@@ -37,6 +38,7 @@ from typing import Any, Final, Union
 import msgspec
 
 from gitbook_async._wire._accel_code import (
+    RAW_NULL,
     Convert,
     Unsupported,
     defstruct,
@@ -150,6 +152,7 @@ class Generator:
         (such keys are not to be learned: they decide the member)."""
         self.namespace: dict[str, Any] = {
             "_UNSET": msgspec.UNSET,
+            "_RAW_NULL": RAW_NULL,
             "_new": object.__new__,
             "_EMPTY": EMPTY_FIELDS,
             "_NO_NULLS": NO_NULLS,
@@ -210,12 +213,18 @@ class Generator:
         raise Unsupported(f"no mirror for {type_!r}")
 
     def _tuple(self, item_type: Any) -> tuple[Any, Convert]:
+        """Mirror a homogeneous tuple.
+
+        It is decoded as the model's tuple when its items need no conversion, else as a
+        list: a temporary, and freed lists return their memory, where freed small tuples
+        would pile up in CPython's tuple free lists.
+        """
         mirror, convert = self.node(item_type)
         if convert is None:
             return tuple[mirror, ...], None  # type: ignore[valid-type]
         var = f"x{next(self._names)}"  # nested tuples must not share a loop variable
         item = convert(var)
-        return tuple[mirror, ...], lambda v: f"_tuple([{item} for {var} in {v}])"  # type: ignore[valid-type]
+        return list[mirror], lambda v: f"_tuple([{item} for {var} in {v}])"  # type: ignore[valid-type]
 
     def _model(self, cls: type, *, top: bool) -> tuple[Any, Convert]:
         found = self._discriminators.get(cls)
@@ -381,6 +390,7 @@ class Generator:
                 nullable=field.nullable,
                 required=field.required,
                 convert=convert,
+                raw=mirror is msgspec.Raw,
             )
         if tag is not None and tag_key is None:
             raise Unsupported(f"{cls.__name__} has no field {tag[0]!r}")

@@ -19,11 +19,14 @@ and the body is decoded again, so a walk pays for that once, not on every page. 
 bounded (``LEARNED_FIELDS_PER_CLASS``, ``LEARNED_KEY_MAX_CHARS``, ``LEARNING_ATTEMPTS``):
 beyond it such bodies take the detailed path, which is said once in the log.
 
-An integration's ``owner`` (an ``Organization``, about half of an item's bytes) is decoded
-as ``msgspec.Raw`` and built once per distinct byte string: an ``OwnerMemo`` passed to
-every page of a walk keeps up to ``OWNER_MEMO_SIZE`` of them (owners repeat across a walk
-far more than within a page). Equal bytes give equal models, so sharing one instance is
-invisible: the models are immutable.
+Parts that repeat across a walk as the same bytes (memoised classes: an integration's
+``owner``, an ``Organization`` about half of an item's bytes, and its ``configurations``, the
+same for every installation of an integration) are decoded as ``msgspec.Raw`` and built once
+per distinct bytes and class. An ``OwnerMemo`` passed to every page of a walk finds every
+such part still alive (weakly) and keeps alive about two pages' worth itself
+(``OWNER_MEMO_PAGES``, at most ``OWNER_MEMO_SIZE`` per class): owners of dropped pages are
+freed, so its memory is bounded by the page, not the walk. Equal bytes give equal models, so
+sharing one instance is invisible: the models are immutable.
 
 Nothing is generated, and msgspec is not imported, before the first call that needs it.
 """
@@ -34,6 +37,7 @@ import collections
 import functools
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -43,6 +47,8 @@ from gitbook_async._constants import (
     LEARNED_KEY_MAX_CHARS,
     LEARNING_ATTEMPTS,
     LOGGER_NAME,
+    OWNER_MEMO_MIN,
+    OWNER_MEMO_PAGES,
     OWNER_MEMO_SIZE,
 )
 from gitbook_async._wire._primitives import InvalidWireData
@@ -52,6 +58,8 @@ if TYPE_CHECKING:
     from gitbook_async._wire._accel_gen import Builder, Generator
 
 __all__ = [
+    "OWNER_MEMO_MIN",
+    "OWNER_MEMO_PAGES",
     "OWNER_MEMO_SIZE",
     "REFUSALS",
     "OwnerMemo",
@@ -81,41 +89,121 @@ REFUSALS: Final = (InvalidWireData, RecursionError)
 _UNKNOWN_FIELD: Final = "Object contains unknown field"
 
 
-class OwnerMemo:
-    """Owners already built, by their exact JSON bytes (at most ``limit``, oldest dropped).
+class _Table:
+    """The memo of one class: every instance still alive, the most recent kept alive.
 
-    Pass one to every ``decode_models`` call of a walk, or share one across walks (each
-    ``SpacesResource`` does: an account's owners repeat across its spaces). Not shared
-    between threads.
+    ``_alive`` maps the exact JSON bytes of every instance built and still referenced
+    anywhere to a weak reference to it (dropped when the instance is freed); ``_recent``
+    holds the ``limit`` most recently used strongly, so that what repeats across pages
+    survives the pages in between.
     """
 
-    __slots__ = ("_built", "_limit")
+    __slots__ = ("__weakref__", "_alive", "_limit", "_recent", "_remove")
+
+    def __init__(self, limit: int) -> None:
+        # Ordered for O(1) eviction of the least recently used.
+        self._recent: collections.OrderedDict[bytes, Any] = collections.OrderedDict()
+        self._alive: dict[bytes, weakref.KeyedRef[bytes, Any]] = {}
+        self._limit = limit
+        table = weakref.ref(self)  # weak: the callbacks must not keep the table in a cycle
+
+        def remove(ref: weakref.KeyedRef[bytes, Any]) -> None:
+            alive = table()
+            if alive is not None and alive._alive.get(ref.key) is ref:
+                del alive._alive[ref.key]
+
+        self._remove = remove
+
+    def __len__(self) -> int:
+        return len(self._alive)
+
+    def get(self, key: bytes) -> Any:
+        recent = self._recent
+        found = recent.get(key)
+        if found is not None:
+            recent.move_to_end(key)
+            return found
+        ref = self._alive.get(key)
+        if ref is None:
+            return None
+        found = ref()
+        if found is not None:
+            self._keep(key, found)
+        return found
+
+    def put(self, key: bytes, value: Any) -> None:
+        try:
+            self._alive[key] = weakref.KeyedRef(value, self._remove, key)
+        except TypeError:  # no weak references to it: kept while recent only
+            self._alive.pop(key, None)
+        self._keep(key, value)
+
+    def _keep(self, key: bytes, value: Any) -> None:
+        recent = self._recent
+        recent[key] = value
+        if len(recent) > self._limit:
+            recent.popitem(last=False)
+
+    def clear(self) -> None:
+        self._recent.clear()
+        self._alive.clear()
+
+
+class OwnerMemo:
+    """Instances of memoised classes already built, by class and exact JSON bytes.
+
+    Memoised classes (``_wire_memoise``: an integration's ``owner`` and ``configurations``)
+    repeat across a walk as the same bytes. The memo finds every instance still alive
+    (held by items anywhere, through weak references) and itself keeps alive, per class,
+    the most recently used ones: about ``OWNER_MEMO_PAGES`` pages' worth (``fit``), at
+    least ``OWNER_MEMO_MIN`` and at most ``limit``. Its memory is thus bounded by the page,
+    never by the length of a walk. Pass one to every ``decode_models`` call of a walk, or
+    share one across walks (each ``SpacesResource`` does: an account's owners repeat across
+    its spaces). Not shared between threads.
+    """
+
+    __slots__ = ("_kept", "_limit", "_tables")
 
     def __init__(self, limit: int = OWNER_MEMO_SIZE) -> None:
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit!r}")
-        # Ordered for O(1) eviction of the oldest: ``next(iter(dict))`` after many deletions
-        # from the front scans the dict's dead slots, quadratic over a long walk.
-        self._built: collections.OrderedDict[bytes, Any] = collections.OrderedDict()
+        self._tables: dict[type, _Table] = {}
         self._limit = limit
+        self._kept = min(limit, OWNER_MEMO_MIN)
 
     def __len__(self) -> int:
-        return len(self._built)
+        """Count the instances the memo finds: every one still alive, of every class."""
+        return sum(len(table) for table in self._tables.values())
 
-    def get(self, key: bytes) -> Any:
-        """Return the owner built from ``key``, or None."""
-        return self._built.get(key)
+    def fit(self, items: int) -> None:
+        """Keep ``OWNER_MEMO_PAGES`` pages of ``items`` items' worth per class (once larger)."""
+        kept = min(self._limit, max(self._kept, OWNER_MEMO_PAGES * items))
+        if kept != self._kept:
+            self._kept = kept
+            for table in self._tables.values():
+                table._limit = kept
 
-    def put(self, key: bytes, owner: Any) -> None:
-        """Remember ``owner`` as built from ``key``, dropping the oldest when full."""
-        built = self._built
-        if len(built) >= self._limit:
-            built.popitem(last=False)
-        built[key] = owner
+    def kept(self, cls: type) -> int:
+        """How many instances of ``cls`` the memo itself keeps alive now."""
+        table = self._tables.get(cls)
+        return 0 if table is None else len(table._recent)
+
+    def get(self, cls: type, key: bytes) -> Any:
+        """Return the instance of ``cls`` built from ``key`` if it is alive, or None."""
+        table = self._tables.get(cls)
+        return None if table is None else table.get(key)
+
+    def put(self, cls: type, key: bytes, value: Any) -> None:
+        """Remember ``value`` as the ``cls`` built from ``key`` (a most recently used one)."""
+        table = self._tables.get(cls)
+        if table is None:
+            table = self._tables[cls] = _Table(self._kept)
+        table.put(key, value)
 
     def clear(self) -> None:
-        """Forget every owner (e.g. when a walk ends)."""
-        self._built.clear()
+        """Forget every instance (e.g. when a walk ends)."""
+        for table in self._tables.values():
+            table.clear()
 
 
 class _Plan:
@@ -241,17 +329,30 @@ class _Plans:
         return decoder, build
 
     def _build_memoised(self, cls: type) -> Builder:
-        """Return the builder of a memoised class from its raw JSON (once per distinct bytes)."""
+        """Return the builder of a memoised class from its raw JSON (once per distinct bytes).
+
+        The memo is keyed by class and bytes: equal bytes (``{}``) may be instances of two
+        memoised classes.
+        """
 
         def build_memoised(raw: Any, memo: OwnerMemo) -> Any:
             key = bytes(raw)
-            found = memo.get(key)
+            table = memo._tables.get(cls)
+            if table is None:
+                found = None
+            else:  # the common case inline: one of the most recently used
+                recent = table._recent
+                found = recent.get(key)
+                if found is not None:
+                    recent.move_to_end(key)
+                    return found
+                found = table.get(key)
             if found is None:
                 plan = self.get(cls)
                 if plan is None:  # pragma: no cover - a class with a mirror has a plan
                     raise Refused(f"no plan for {cls.__name__}")
                 found = plan.build(plan.decode(key), memo)
-                memo.put(key, found)
+                memo.put(cls, key, found)
             return found
 
         return build_memoised
@@ -345,7 +446,8 @@ def _build_one(builders: Mapping[Any, Builder]) -> Builder:
 def _build_each(builders: Mapping[Any, Builder]) -> Builder:
     build = _build_one(builders)
 
-    def build_tuple(mirror: Any, memo: Any) -> tuple[Any, ...]:
+    def build_tuple(mirror: Any, memo: OwnerMemo) -> tuple[Any, ...]:
+        memo.fit(len(mirror))
         return tuple([build(item, memo) for item in mirror])
 
     return build_tuple

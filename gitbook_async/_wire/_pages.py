@@ -121,6 +121,7 @@ def _read_fast(
         envelope = list_plan.build(_without_items(mirror), owners)
     except REFUSALS:
         return None
+    owners.fit(len(mirrors))  # the memo keeps about two pages' worth of owners
     following = envelope.next
     next_page = None if following is None else following.page
     kinds = (list_type, item_type)

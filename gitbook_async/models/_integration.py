@@ -187,6 +187,10 @@ class IntegrationConfigurations(GitBookModel):
 
     """
 
+    # The same for every installation of an integration, repeated as the same bytes across
+    # a listing's pages: the accelerated wire path builds each distinct one once.
+    _wire_memoise: ClassVar[bool] = True
+
     account: IntegrationConfiguration | None = None
     space: IntegrationConfiguration | None = None
     site: IntegrationConfiguration | None = None
