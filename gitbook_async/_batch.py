@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Final, Generic, TypeVar
@@ -49,6 +50,26 @@ class SpaceResult(Generic[T]):
         return self.value  # type: ignore[return-value]
 
 
+class _Finished(Generic[T]):
+    """Where the operations' tasks land as they end, in completion order.
+
+    Each task's done callback is this object, not the ``SpaceResults``: a running task
+    never keeps the iterator alive, so dropping the iterator still cancels the tasks.
+    """
+
+    __slots__ = ("tasks", "waiter")
+
+    def __init__(self) -> None:
+        self.tasks: collections.deque[asyncio.Task[T]] = collections.deque()
+        self.waiter: asyncio.Future[None] | None = None
+
+    def __call__(self, task: asyncio.Task[T]) -> None:
+        self.tasks.append(task)
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+
 class SpaceResults(AsyncClosing, Generic[T]):
     """Async iterator over ``SpaceResult``s in completion order, with bounded concurrency.
 
@@ -73,7 +94,7 @@ class SpaceResults(AsyncClosing, Generic[T]):
         self._pending_ids: Iterator[str] = iter(space_ids)
         self._operation = operation
         self._concurrency = concurrency
-        self._done: list[asyncio.Task[T]] = []
+        self._finished: _Finished[T] = _Finished()
         self._closed = False
 
     def __aiter__(self) -> SpaceResults[T]:
@@ -84,13 +105,19 @@ class SpaceResults(AsyncClosing, Generic[T]):
             raise StopAsyncIteration
         try:
             self._fill()
-            if not self._done:
+            finished = self._finished
+            if not finished.tasks:
                 if not self._running:
                     self._closed = True
                     raise StopAsyncIteration
-                finished, _ = await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
-                self._done.extend(finished)
-            return self._result(self._done.pop(0))
+                # One future per wait, woken by the first task to end (no callback on
+                # every running task per result, as asyncio.wait would add and remove).
+                waiter = finished.waiter = asyncio.get_running_loop().create_future()
+                try:
+                    await waiter
+                finally:
+                    finished.waiter = None
+            return self._result(finished.tasks.popleft())
         except StopAsyncIteration:
             raise
         except BaseException:
@@ -103,7 +130,9 @@ class SpaceResults(AsyncClosing, Generic[T]):
             space_id = next(self._pending_ids, _NO_MORE)
             if space_id is _NO_MORE:
                 return
-            self._running[loop.create_task(_call(self._operation, space_id))] = space_id
+            task = loop.create_task(_call(self._operation, space_id))
+            task.add_done_callback(self._finished)
+            self._running[task] = space_id
 
     def _result(self, task: asyncio.Task[T]) -> SpaceResult[T]:
         space_id = self._running.pop(task)
@@ -119,12 +148,13 @@ class SpaceResults(AsyncClosing, Generic[T]):
         self._closed = True
         tasks = list(self._running)
         self._running.clear()
-        self._done.clear()
+        self._finished.tasks.clear()
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(BaseException):
                 await task
+        self._finished.tasks.clear()  # the cancelled ones reported meanwhile
 
     def __del__(self) -> None:
         for task in self._running:

@@ -57,6 +57,11 @@ ENTITY_ID_PATTERN: Final = re.compile(r"[a-zA-Z0-9_-]+")
 READ_CHUNK_BYTES: Final = 64 * 2**10
 """Chunk size used when streaming a response body of unknown length."""
 
+FINISH_GRACE: Final = 0.005
+"""Seconds a walk being closed (``aclose()``, ``async with``) lets a prefetch request in
+flight finish before cancelling it: a response read to the end returns its connection to
+the pool instead of closing it."""
+
 RECENT_CURSORS_KEPT: Final = 16
 """Cursors a walk remembers exactly to catch a looping server at its first repeat (a loop of
 up to this many pages; Brent's detection catches longer ones within three turns). Few, so

@@ -32,7 +32,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, TypeVar, overload
+
+T = TypeVar("T")
 
 __all__ = [
     "APIConnectionError",
@@ -78,6 +80,17 @@ class Headers(Mapping[str, str]):
 
     def __getitem__(self, name: str) -> str:
         return self._items[name.lower()][1]
+
+    @overload
+    def get(self, name: str, /) -> str | None: ...
+
+    @overload
+    def get(self, name: str, /, default: str | T) -> str | T: ...
+
+    def get(self, name: str, /, default: object = None) -> object:
+        """Return the value of header ``name`` (any case), or ``default``."""
+        found = self._items.get(name.lower())
+        return default if found is None else found[1]
 
     def __iter__(self) -> Iterator[str]:
         return (name for name, _ in self._items.values())

@@ -17,7 +17,7 @@ import logging
 import ssl as ssl_module
 import time
 from collections.abc import Iterable, Mapping
-from typing import Final, TypeVar
+from typing import Final, TypedDict, TypeVar
 
 import aiohttp
 import attrs
@@ -156,6 +156,16 @@ class ProxySetting:
         return f"<ProxySetting {self}>"
 
 
+class _RequestSettings(TypedDict):
+    """What every request of a transport sets itself (``session.get()`` keywords)."""
+
+    allow_redirects: bool
+    raise_for_status: bool
+    auto_decompress: bool
+    ssl: SSLSetting
+    proxy: URL | None
+
+
 class Transport:
     """Sends GET requests to one API origin with one (owned or borrowed) aiohttp session.
 
@@ -194,7 +204,15 @@ class Transport:
         self._in_flight: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.proxy = proxy
-        self._ssl = ssl
+        # Set per request, so a borrowed session's settings (raise_for_status,
+        # auto_decompress, its own proxy) never change what a response means.
+        self._settings = _RequestSettings(
+            allow_redirects=False,
+            raise_for_status=False,
+            auto_decompress=True,
+            ssl=ssl,
+            proxy=None if proxy is None else proxy.url,
+        )
         self._trace_configs = trace_configs
         self._hooks = hooks or EventHooks()
 
@@ -288,7 +306,12 @@ class Transport:
                 assert isinstance(outcome, RawResponse)
                 return Response(value=decision.value, metadata=call.metadata(outcome))
             if isinstance(decision, Raise):
-                raise call.final_error(outcome, decision.error)
+                # This frame must not hold what it raises (nor the body): the error's
+                # traceback holds the frame, so a local would put both in a reference cycle.
+                # The error leaves the one-item list as it is raised.
+                raised = [call.final_error(outcome, decision.error)]
+                del decision, outcome
+                raise raised.pop()
             await self._wait_to_retry(call, attempt, decision, outcome)
 
     async def _wait_to_retry(
@@ -402,19 +425,13 @@ class Transport:
         target: str | URL = url
         for _ in range(MAX_REDIRECTS + 1):
             sent_headers, proxy_headers = self._proxy_headers(target, headers)
-            # Set per request, so a borrowed session's settings (raise_for_status,
-            # auto_decompress, its own proxy) never change what a response means.
             async with session.get(
                 target,
                 params=query,
                 headers=sent_headers,
                 timeout=timeout,
-                allow_redirects=False,
-                raise_for_status=False,
-                auto_decompress=True,
-                ssl=self._ssl,
-                proxy=None if self.proxy is None else self.proxy.url,
                 proxy_headers=proxy_headers,
+                **self._settings,
             ) as response:
                 location = response.headers.get("Location")
                 if response.status not in _REDIRECTS or location is None:

@@ -20,6 +20,7 @@ from gitbook_async import (
     Page,
     PaginationError,
 )
+from gitbook_async._constants import FINISH_GRACE
 
 T = TypeVar("T")
 
@@ -534,6 +535,77 @@ async def test_cancelling_a_consumer_busy_with_a_page_cancels_the_prefetch() -> 
     await assert_no_other_task()
 
 
+async def test_a_break_within_the_first_page_never_creates_a_prefetch_task() -> None:
+    """The prefetch task starts at the loop's next turn: a consumer that stops within the
+    page it has, without yielding to the loop (a dashboard's first page), costs no task."""
+    fetch = FakeFetch(chain(2, 2))
+    before = asyncio.all_tasks()
+    async for _ in AsyncPaginator(fetch, prefetch=1):
+        assert asyncio.all_tasks() == before
+        break
+    await assert_no_other_task()
+    assert fetch.calls == [None]
+
+
+async def test_the_prefetch_starts_once_the_consumer_yields_to_the_loop() -> None:
+    """A consumer that awaits while it works on a page gets the next one fetched meanwhile."""
+    fetch = FakeFetch(chain(2, 2, 2))
+    pages = AsyncPaginator(fetch, prefetch=1).pages()
+    await anext(pages)
+    assert fetch.calls == [None]
+    await settle()
+    assert fetch.calls == [None, "c2"]
+    await pages.aclose()
+    await assert_no_other_task()
+
+
+async def test_aclose_lets_a_prefetch_about_to_arrive_finish_instead_of_cutting_it() -> None:
+    """A page whose fetch ends within the grace is not cancelled (its connection goes back
+    to the pool); no further fetch starts meanwhile, and nothing is left running."""
+    fetch = FakeFetch(chain(2, 2, 2))
+    fetch.hold("c2")
+    pages = AsyncPaginator(fetch, prefetch=2).pages()
+    await anext(pages)
+    await settle()
+    assert fetch.calls == [None, "c2"]
+    asyncio.get_running_loop().call_later(FINISH_GRACE / 5, fetch.release, "c2")
+    await pages.aclose()
+    assert fetch.cancelled == []
+    assert fetch.calls == [None, "c2"]  # depth 2 would allow c3: not while closing
+    await assert_no_other_task()
+
+
+async def test_aclose_cancels_a_prefetch_that_does_not_arrive_within_the_grace() -> None:
+    """A slow page is cancelled once the grace is over: aclose() stays prompt."""
+    fetch = FakeFetch(chain(2, 2))
+    fetch.hold("c2")
+    pages = AsyncPaginator(fetch, prefetch=1).pages()
+    await anext(pages)
+    await settle()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await pages.aclose()
+    assert loop.time() - started < FINISH_GRACE + 0.5
+    assert fetch.cancelled == ["c2"]
+    await assert_no_other_task()
+
+
+async def test_aclose_cancelled_during_the_grace_still_cancels_the_prefetch() -> None:
+    """Cancelling the task that closes a walk does not leave the prefetch running."""
+    fetch = FakeFetch(chain(2, 2))
+    fetch.hold("c2")
+    pages = AsyncPaginator(fetch, prefetch=1).pages()
+    await anext(pages)
+    await settle()
+    closing = asyncio.create_task(pages.aclose())
+    await asyncio.sleep(0)
+    closing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+    assert fetch.cancelled == ["c2"]
+    await assert_no_other_task()
+
+
 def test_cursor_history_catches_short_and_long_loops_in_constant_memory() -> None:
     """Recent repeats are caught at once; a loop longer than the exact window is caught
     within three turns; memory stays bounded."""
@@ -553,10 +625,18 @@ def test_cursor_history_catches_short_and_long_loops_in_constant_memory() -> Non
     else:
         pytest.fail("a long loop was never detected")
     assert steps <= loop_length * 3
-    assert len(history._recent_set) <= RECENT_CURSORS_KEPT
+    assert len(history._recent) <= RECENT_CURSORS_KEPT
 
+    # A loop exactly as long as the exact window is still caught at its first repeat.
+    history = _CursorHistory(None)
+    assert not any(history.repeats(f"c{i}") for i in range(RECENT_CURSORS_KEPT))
+    assert history.repeats("c0")
+
+    # Memory: a long walk keeps the window and one tortoise, whatever its length.
     history = _CursorHistory(None)
     assert not any(history.repeats(f"unique-{i}") for i in range(10_000))
+    assert len(history._recent) == RECENT_CURSORS_KEPT
+    assert not hasattr(history, "__dict__")
 
 
 # --- one consumer per iterator, hostile cursors ----------------------------------------------

@@ -317,6 +317,44 @@ def test_take_reserves_on_send_only() -> None:
     assert again == after
 
 
+def test_take_numbers_a_granted_lease_when_asked() -> None:
+    """take(number=True) numbers a granted lease in the order of granting; a Wait does not
+    number (or count) anything."""
+    after, decision = take(budgeted(available=1, sends=7), NOW, MINE, number=True)
+    assert decision == Send()
+    assert after.leases == (Lease(MINE.id, MINE.expires, 7),)
+    assert after.sends == 8
+    again, decision = take(after, NOW, lease("next"), number=True)
+    assert isinstance(decision, Wait)
+    assert again == after
+
+
+@pytest.mark.parametrize("field", [a.name for a in attrs.fields(Budget)])
+def test_every_step_keeps_every_field_of_the_budget(field: str) -> None:
+    """The steps build budgets with a copier of their own (faster than attrs.evolve): it must
+    carry every field, so that a field added to Budget is never dropped silently."""
+    from gitbook_async._ratelimit._budget import _copy
+
+    values: dict[str, Any] = {
+        "limit": 7,
+        "available": 3,
+        "reset": 123.0,
+        "rolled": True,
+        "paused_until": 150.0,
+        "probing": False,
+        "leases": (MINE,),
+        "sends": 9,
+        "lowest": 2,
+        "lowest_sent": 4,
+        "answered": 11,
+    }
+    assert set(values) == {a.name for a in attrs.fields(Budget)}
+    base = Budget(**values)
+    assert _copy(base) == base
+    change: dict[str, Any] = {field: None if field != "leases" else ()}
+    assert _copy(base, **change) == attrs.evolve(base, **change)
+
+
 RECHECKS = [
     (
         "still fine: renewed",

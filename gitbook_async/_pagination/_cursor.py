@@ -104,29 +104,25 @@ class CursorHistory:
 
     The last ``RECENT_CURSORS_KEPT`` cursors are remembered exactly, so a loop of up to that
     many pages is caught at its first repeat; a longer loop is caught by Brent's cycle
-    detection within three turns of it. A walk of a million pages stays flat in memory.
+    detection (one more cursor, the tortoise, kept at power-of-two steps) within three
+    turns of it. A walk of a million pages keeps the same few strings.
     """
+
+    __slots__ = ("_power", "_recent", "_steps", "_tortoise")
 
     def __init__(self, start: str | None) -> None:
         self._recent: collections.deque[str] = collections.deque(maxlen=RECENT_CURSORS_KEPT)
-        self._recent_set: set[str] = set()
         self._tortoise = start
         self._power = self._steps = 1
         if start is not None:
-            self._remember(start)
+            self._recent.append(start)
 
     def repeats(self, cursor: str) -> bool:
         """Record ``cursor``; return True if the walk has been there before."""
-        if cursor in self._recent_set or cursor == self._tortoise:
+        if cursor == self._tortoise or cursor in self._recent:
             return True
-        self._remember(cursor)
+        self._recent.append(cursor)
         if self._steps == self._power:
             self._tortoise, self._power, self._steps = cursor, self._power * 2, 0
         self._steps += 1
         return False
-
-    def _remember(self, cursor: str) -> None:
-        if len(self._recent) == self._recent.maxlen:
-            self._recent_set.discard(self._recent[0])
-        self._recent.append(cursor)
-        self._recent_set.add(cursor)

@@ -8,6 +8,8 @@ one iterator would otherwise fetch the same page twice or drop a page's items.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Iterator
 from typing import Generic, TypeVar
 
 from gitbook_async._closing import AsyncClosing
@@ -112,8 +114,8 @@ class AsyncItemIterator(AsyncClosing, Generic[T]):
     def __init__(self, pages: AsyncPageIterator[T], *, start_page: str | None) -> None:
         self._pages = pages
         self._page: Page[T] | None = None
-        self._buffer: tuple[T, ...] = ()
-        self._index = 0
+        self._items: Iterator[T] = iter(())  # what is left of the current page
+        self._size = 0  # items in the current page (taken: size minus what is left)
         self._start_page = start_page
         self._running = False
 
@@ -126,29 +128,31 @@ class AsyncItemIterator(AsyncClosing, Generic[T]):
         """
         if self._page is None:
             return self._start_page
-        return self._page.resume_cursor(self._index)
+        return self._page.resume_cursor(self._size - operator.length_hint(self._items))
 
     def __aiter__(self) -> AsyncItemIterator[T]:
         return self
 
     async def __anext__(self) -> T:
+        # The common case: the page has items left. No await, so no other task can
+        # interleave (while one waits for a page, the page's items are used up).
+        for item in self._items:
+            return item
         if self._running:
             raise already_running(self)
-        index = self._index
-        if index < len(self._buffer):  # the common case: no await, no other task can interleave
-            self._index = index + 1
-            return self._buffer[index]
         self._running = True
         try:
-            while self._index >= len(self._buffer):
+            while True:  # a page may be empty
                 page = await self._pages.__anext__()
-                self._page, self._buffer, self._index = page, page.items, 0
+                self._page, self._size = page, len(page.items)
+                self._items = iter(page.items)
+                for item in self._items:
+                    return item
         finally:
             self._running = False
-        self._index = 1
-        return self._buffer[0]
 
     async def aclose(self) -> None:
         """Stop the walk early, cancelling any prefetch. Idempotent."""
-        self._buffer = self._buffer[: self._index]
+        self._size -= operator.length_hint(self._items)  # what was taken
+        self._items = iter(())
         await self._pages.aclose()

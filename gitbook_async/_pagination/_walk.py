@@ -17,6 +17,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
+from gitbook_async._constants import FINISH_GRACE
 from gitbook_async._errors import PaginationError
 from gitbook_async._pagination._cursor import (
     CursorHistory,
@@ -152,21 +153,42 @@ class Prefetcher(Generic[T]):
     """Runs a walk ahead of its consumer, at most ``depth`` pages not yet taken.
 
     The task fetches pages and reads their next cursors; the consumer builds each page it
-    takes, while the task already fetches the next one.
+    takes, while the task already fetches the next one. The task starts at the event loop's
+    next turn (or at the first ``take()``), not at once: a consumer that stops within the
+    page it has, without yielding to the loop (a ``break`` on the first page), costs no task.
     """
+
+    __slots__ = ("_depth", "_queue", "_slots", "_start_handle", "_stopping", "_walk", "task")
 
     def __init__(self, walk: Walk[T], depth: int) -> None:
         self._walk = walk
+        self._depth = depth
         # Holds pages, then None once the walk is over, or the exception that ended it.
-        self._queue: asyncio.Queue[Taken[T] | BaseException | None] = asyncio.Queue()
-        self._slots = asyncio.Semaphore(depth)
-        self.task: asyncio.Task[None] | None = asyncio.get_running_loop().create_task(
-            self._produce()
+        self._queue: asyncio.Queue[Taken[T] | BaseException | None] | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._stopping = False
+        self.task: asyncio.Task[None] | None = None
+        self._start_handle: asyncio.Handle | None = asyncio.get_running_loop().call_soon(
+            self._start
         )
+
+    def _start(self) -> asyncio.Queue[Taken[T] | BaseException | None]:
+        """Start the task (once; not after a cancel) and return the queue it fills."""
+        handle, self._start_handle = self._start_handle, None
+        if handle is not None:
+            handle.cancel()  # a take() came first: the loop's turn must not start it again
+        if self._queue is None:
+            self._queue = asyncio.Queue()
+            self._slots = asyncio.Semaphore(self._depth)
+            if not self._stopping:
+                self.task = asyncio.get_running_loop().create_task(self._produce(self._slots))
+        return self._queue
 
     async def take(self) -> Taken[T] | None:
         """Return the next page, or None after the last one."""
-        item = await self._queue.get()
+        queue = self._queue if self._queue is not None else self._start()
+        item = await queue.get()
+        assert self._slots is not None  # set with the queue
         self._slots.release()
         if isinstance(item, BaseException):
             try:
@@ -175,10 +197,11 @@ class Prefetcher(Generic[T]):
                 del item  # a local holding the error would put it in a cycle
         return item
 
-    async def _produce(self) -> None:
+    async def _produce(self, slots: asyncio.Semaphore) -> None:
         walk, queue = self._walk, self._queue
-        while not walk.finished:
-            await self._slots.acquire()
+        assert queue is not None
+        while not walk.finished and not self._stopping:
+            await slots.acquire()
             try:
                 taken = await walk.fetch_next()
             except asyncio.CancelledError:
@@ -191,26 +214,45 @@ class Prefetcher(Generic[T]):
         queue.put_nowait(None)
 
     async def cancel(self) -> None:
-        """Cancel the task if it still runs, wait for it to end, and drop every page."""
+        """Stop the task, wait for it to end, and drop every page.
+
+        A page whose request is in flight gets up to ``FINISH_GRACE`` seconds to arrive
+        before the task is cancelled: a response cut off closes its connection (a new
+        handshake later, and aiohttp's objects of it left to the cyclic collector), while one
+        read to the end returns it to the pool. No further request starts meanwhile.
+        """
+        self._stopping = True
         task, self.task = self.task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        del task
-        self._drop_pages()
+        try:
+            if task is not None and not task.done():
+                await asyncio.wait((task,), timeout=FINISH_GRACE)
+        finally:
+            self._stop(task)
+            if task is not None and not task.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            del task
+            self._drop_pages()
 
     def cancel_soon(self) -> None:
         """Cancel the task without waiting (from ``__del__``; the loop may be closed)."""
+        self._stopping = True
         task, self.task = self.task, None
-        if task is not None and not task.done():
-            with contextlib.suppress(RuntimeError):
-                task.cancel()
+        self._stop(task)
+        del task
         self._drop_pages()
+
+    def _stop(self, task: asyncio.Task[None] | None) -> None:
+        handle, self._start_handle = self._start_handle, None
+        with contextlib.suppress(RuntimeError):  # the loop may be closed
+            if handle is not None:
+                handle.cancel()
+            if task is not None and not task.done():
+                task.cancel()
 
     def _drop_pages(self) -> None:
         queue = self._queue
-        while not queue.empty():
+        while queue is not None and not queue.empty():
             item = queue.get_nowait()
             if isinstance(item, Taken):
                 item.discard()

@@ -27,7 +27,7 @@ The rules, as the issue states them:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -171,6 +171,38 @@ class Wait:
 
 Decision = Send | Wait
 
+_SEND: Final = Send()  # decisions are values: one instance serves every request
+
+
+def _copy(budget: Budget, **changes: Any) -> Budget:
+    """Return ``budget`` with ``changes``: ``attrs.evolve`` without its introspection.
+
+    Every step builds at most one new budget, through here: less than half the cost of
+    ``attrs.evolve``, which looks the fields up on each call.
+    """
+    get = changes.get
+    return Budget(
+        limit=get("limit", budget.limit),
+        available=get("available", budget.available),
+        reset=get("reset", budget.reset),
+        rolled=get("rolled", budget.rolled),
+        paused_until=get("paused_until", budget.paused_until),
+        probing=get("probing", budget.probing),
+        leases=get("leases", budget.leases),
+        sends=get("sends", budget.sends),
+        lowest=get("lowest", budget.lowest),
+        lowest_sent=get("lowest_sent", budget.lowest_sent),
+        answered=get("answered", budget.answered),
+    )
+
+
+def _without(leases: tuple[Lease, ...], lease_id: str) -> tuple[tuple[Lease, ...], Lease | None]:
+    """Return ``leases`` without the one named ``lease_id``, and that lease (or None)."""
+    for index, lease in enumerate(leases):
+        if lease.id == lease_id:
+            return leases[:index] + leases[index + 1 :], lease
+    return leases, None
+
 
 def advance(budget: Budget, now: float) -> Budget:
     """Bring ``budget`` up to ``now``: drop lapsed leases, end a pause, roll a past window.
@@ -180,9 +212,12 @@ def advance(budget: Budget, now: float) -> Budget:
     """
     pause_over = budget.paused_until is not None and now >= budget.paused_until
     window_over = budget.reset is not None and not budget.rolled and now >= budget.reset
-    leases_current = all(lease.expires > now for lease in budget.leases)
-    if not pause_over and not window_over and leases_current:
-        return budget  # nothing to bring up to date (the common case, on every request)
+    if not pause_over and not window_over:
+        for lease in budget.leases:
+            if lease.expires <= now:
+                break
+        else:
+            return budget  # nothing to bring up to date (the common case, on every request)
     leases = tuple(lease for lease in budget.leases if lease.expires > now)
     paused_until = None if pause_over else budget.paused_until
     changes: dict[str, Any] = {"leases": leases, "paused_until": paused_until}
@@ -192,7 +227,7 @@ def advance(budget: Budget, now: float) -> Budget:
             changes.update(available=None, probing=True)
         else:
             changes["available"] = budget.limit - len(leases)
-    return attrs.evolve(budget, **changes)
+    return _copy(budget, **changes)
 
 
 def plan(budget: Budget, now: float, *, jitter: float = 0.0) -> Decision:
@@ -204,34 +239,41 @@ def plan(budget: Budget, now: float, *, jitter: float = 0.0) -> Decision:
     if budget.paused_until is not None:
         return Wait(budget.paused_until - now + jitter)
     if budget.probing:
-        return Wait(None) if budget.leases else Send()
+        return Wait(None) if budget.leases else _SEND
     if budget.available is None or budget.available > 0:
-        return Send()
+        return _SEND
     if budget.reset is not None and not budget.rolled:
         return Wait(max(budget.reset - now, 0.0) + jitter)
     # Nothing left and the reset unknown: the requests in flight will bring news. With none
     # in flight nobody would, so one request goes to ask.
-    return Wait(None) if budget.leases else Send()
+    return Wait(None) if budget.leases else _SEND
 
 
 def take(
-    budget: Budget, now: float, lease: Lease, *, jitter: float = 0.0
+    budget: Budget, now: float, lease: Lease, *, jitter: float = 0.0, number: bool = False
 ) -> tuple[Budget, Decision]:
     """Advance, plan, and on ``Send`` reserve ``lease``: the atomic step of an acquire.
 
     A request sent although nothing is left (the reset is unknown and nothing is in flight
     to bring news) goes as a probe: it spends nothing, and others wait for its answer.
+    With ``number``, a granted lease is numbered (``sent``) in the order of granting, for a
+    holder that sends it without a re-check (``take_many``).
     """
     budget = advance(budget, now)
     decision = plan(budget, now, jitter=jitter)
-    if isinstance(decision, Send):
+    if decision is _SEND:
+        sends = budget.sends
+        if number:
+            lease = Lease(lease.id, lease.expires, sends)
+            sends += 1
         leases = (*budget.leases, lease)
-        if budget.available is None or budget.probing:
-            budget = attrs.evolve(budget, leases=leases)
-        elif budget.available > 0:
-            budget = attrs.evolve(budget, available=budget.available - 1, leases=leases)
-        else:
-            budget = attrs.evolve(budget, probing=True, leases=leases)
+        available, probing = budget.available, budget.probing
+        if available is not None and not probing:
+            if available > 0:
+                available -= 1
+            else:
+                probing = True
+        budget = _copy(budget, available=available, probing=probing, leases=leases, sends=sends)
     return budget, decision
 
 
@@ -248,10 +290,9 @@ def take_many(budget: Budget, now: float, leases: Sequence[Lease]) -> tuple[Budg
     budget = advance(budget, now)
     granted = 0
     for lease in leases:
-        if not isinstance(plan(budget, now), Send):
+        budget, decision = take(budget, now, lease, number=True)
+        if decision is not _SEND:
             break
-        budget, _ = take(budget, now, attrs.evolve(lease, sent=budget.sends))
-        budget = attrs.evolve(budget, sends=budget.sends + 1)
         granted += 1
     return budget, granted, plan(budget, now)
 
@@ -291,11 +332,11 @@ def announces(before: Budget, after: Budget, now: float) -> bool:
 
 def give_back(budget: Budget, lease_id: str) -> Budget:
     """Return an unused reservation (its request was never sent) to the budget."""
-    leases = tuple(lease for lease in budget.leases if lease.id != lease_id)
-    if len(leases) == len(budget.leases):
+    leases, mine = _without(budget.leases, lease_id)
+    if mine is None:
         return budget  # lapsed already, or given back twice
     available = None if budget.available is None else budget.available + 1
-    return attrs.evolve(budget, available=available, leases=leases)
+    return _copy(budget, available=available, leases=leases)
 
 
 def recheck(
@@ -309,16 +350,14 @@ def recheck(
     ``renew_until``, numbered in the order of sending, and the answer is True.
     """
     budget = advance(budget, now)
-    mine = [lease for lease in budget.leases if lease.id == lease_id]
-    if not mine:
+    leases = budget.leases
+    index = next((i for i, lease in enumerate(leases) if lease.id == lease_id), None)
+    if index is None:
         return budget, False  # lapsed while waiting for the slot: reserve again
     if doubtful(budget):
         return give_back(budget, lease_id), False
-    renewed = tuple(
-        Lease(lease.id, renew_until, budget.sends) if lease.id == lease_id else lease
-        for lease in budget.leases
-    )
-    return attrs.evolve(budget, leases=renewed, sends=budget.sends + 1), True
+    renewed = (*leases[:index], Lease(lease_id, renew_until, budget.sends), *leases[index + 1 :])
+    return _copy(budget, leases=renewed, sends=budget.sends + 1), True
 
 
 def settle(budget: Budget, lease_id: str, feedback: RateLimitFeedback | None, now: float) -> Budget:
@@ -327,58 +366,85 @@ def settle(budget: Budget, lease_id: str, feedback: RateLimitFeedback | None, no
     A request that was sent counts against the budget even when it failed: the server may
     have counted it.
     """
-    mine = next((lease for lease in budget.leases if lease.id == lease_id), None)
-    leases = tuple(lease for lease in budget.leases if lease.id != lease_id)
-    budget = attrs.evolve(budget, leases=leases)
+    leases, mine = _without(budget.leases, lease_id)
     if feedback is None:
-        return budget
+        return _copy(budget, leases=leases)
+    limit = budget.limit
     if feedback.limit is not None and feedback.limit >= 1:
-        budget = attrs.evolve(budget, limit=feedback.limit)
+        limit = feedback.limit
     if feedback.status == TOO_MANY_REQUESTS and feedback.retry_after is not None:
-        return _pause(budget, now + feedback.retry_after)
+        return _pause(budget, now + feedback.retry_after, leases=leases, limit=limit)
     remaining = feedback.remaining
     if feedback.status == TOO_MANY_REQUESTS:
         if remaining is None and feedback.reset is None:
-            return _pause(budget, now)  # no wait named: every task waits for one probe
+            # no wait named: every task waits for one probe
+            return _pause(budget, now, leases=leases, limit=limit)
         remaining = 0  # refused: nothing remains in this window, whatever the header says
     if remaining is None:
         # No count to go by: a probe learns the server names none (no limit known).
-        return attrs.evolve(budget, probing=False) if budget.probing else budget
-    return _merge_count(budget, remaining, feedback.reset, None if mine is None else mine.sent)
+        return _copy(budget, leases=leases, limit=limit, probing=False)
+    sent = None if mine is None else mine.sent
+    return _merge_count(budget, leases, limit, remaining, feedback.reset, sent)
 
 
-def _pause(budget: Budget, until: float) -> Budget:
+_FORGOTTEN: Final[dict[str, Any]] = {
+    "probing": True,
+    "available": None,
+    "lowest": None,
+    "lowest_sent": None,
+    "answered": 0,
+}
+"""What a pause forgets: the count of the window is unknown until the next answer."""
+
+
+def _pause(budget: Budget, until: float, *, leases: tuple[Lease, ...], limit: int | None) -> Budget:
     paused_until = until if budget.paused_until is None else max(budget.paused_until, until)
-    return attrs.evolve(
-        budget,
-        paused_until=paused_until,
-        probing=True,
-        available=None,
-        lowest=None,
-        lowest_sent=None,
-        answered=0,
-    )
+    return _copy(budget, limit=limit, leases=leases, paused_until=paused_until, **_FORGOTTEN)
 
 
-def _merge_count(budget: Budget, remaining: int, reset: float | None, sent: int | None) -> Budget:
-    """Apply "the server had ``remaining`` left when it counted request ``sent``"."""
-    newer = reset is not None and (budget.reset is None or reset > budget.reset)
-    if newer:  # a newer window: its news replaces whatever we guessed
-        budget = attrs.evolve(
-            budget, reset=reset, rolled=False, lowest=None, lowest_sent=None, answered=0
-        )
-    elif reset is not None and (reset < budget.reset or budget.rolled):  # type: ignore[operator]
-        return budget  # a late answer from a window that is over
-    lowest, lowest_sent = budget.lowest, budget.lowest_sent
+def _merge_count(
+    budget: Budget,
+    leases: tuple[Lease, ...],
+    limit: int | None,
+    remaining: int,
+    reset: float | None,
+    sent: int | None,
+) -> Budget:
+    """Apply "the server had ``remaining`` left when it counted request ``sent``".
+
+    ``leases`` and ``limit`` are the budget's after the settled lease left it.
+    """
+    window, rolled = budget.reset, budget.rolled
+    lowest, lowest_sent, answered = budget.lowest, budget.lowest_sent, budget.answered
+    if reset is not None and (window is None or reset > window):
+        # a newer window: its news replaces whatever we guessed
+        window, rolled, lowest, lowest_sent, answered = reset, False, None, None, 0
+    elif reset is not None and (reset < window or rolled):  # type: ignore[operator]
+        return _copy(budget, leases=leases, limit=limit)  # a late answer from a window over
     if lowest is None or remaining < lowest:  # later news wins; a late answer cannot raise
         lowest, lowest_sent = remaining, sent
-    budget = attrs.evolve(
-        budget, lowest=lowest, lowest_sent=lowest_sent, answered=budget.answered + 1
+    answered += 1
+    return _copy(
+        budget,
+        limit=limit,
+        leases=leases,
+        reset=window,
+        rolled=rolled,
+        lowest=lowest,
+        lowest_sent=lowest_sent,
+        answered=answered,
+        available=lowest - _uncounted(leases, limit, lowest, lowest_sent, answered),
+        probing=False,
     )
-    return attrs.evolve(budget, available=lowest - _uncounted(budget), probing=False)
 
 
-def _uncounted(budget: Budget) -> int:
+def _uncounted(
+    leases: tuple[Lease, ...],
+    limit: int | None,
+    lowest: int | None,
+    lowest_sent: int | None,
+    answered: int,
+) -> int:
     """How many of our reservations the server's ``lowest`` may not have counted yet.
 
     The answer that named ``lowest`` was the server's ``limit - lowest``-th request of the
@@ -387,10 +453,9 @@ def _uncounted(budget: Budget) -> int:
     sent before it. Every other reservation (sent after it, or not sent yet) may still be
     uncounted. Without a known limit, every reservation is taken as uncounted.
     """
-    out = len(budget.leases)
-    if budget.limit is None or budget.lowest is None or budget.lowest_sent is None:
+    out = len(leases)
+    if limit is None or lowest is None or lowest_sent is None:
         return out
-    gaps = max(budget.limit - budget.lowest - budget.answered, 0)
-    order = budget.lowest_sent
-    before = sum(1 for lease in budget.leases if lease.sent is not None and lease.sent < order)
+    gaps = max(limit - lowest - answered, 0)
+    before = sum(1 for lease in leases if lease.sent is not None and lease.sent < lowest_sent)
     return out - min(gaps, before)

@@ -14,19 +14,22 @@
 
 and ``release(reservation)`` gives back a reservation that was never sent (cancelled).
 ``confirm`` need not cost a round trip: a limiter may answer True at once while no news
-came that could take the reservation back (``RedisRateLimiter`` does).
+came that could take the reservation back (``RedisRateLimiter`` does). ``LocalRateLimiter``
+applies each step to its budget synchronously, one pure function per step, and wakes
+waiting tasks only when some wait.
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
+import itertools
 import logging
 import random
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Final, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
@@ -237,6 +240,10 @@ def opens(budget: Budget, now: float) -> bool:
     return isinstance(plan(advance(budget, now), now), Send)
 
 
+_FRESH: Final = Budget()
+"""The budget of a key nobody used yet (budgets are frozen values: one serves every key)."""
+
+
 class LocalRateLimiter(BudgetLimiter):
     """The in-process rate budget: every client and task of this process that shares it.
 
@@ -257,10 +264,63 @@ class LocalRateLimiter(BudgetLimiter):
             news_poll=NEWS_TIMEOUT,
         )
         self._budgets: dict[str, Budget] = {}
+        self._ids = itertools.count()  # lease ids: unique within this limiter is enough
 
     def budget(self, key: str) -> Budget:
         """Return the current budget of ``key`` (for inspection and tests)."""
-        return self._budgets.get(key, Budget())
+        return self._budgets.get(key, _FRESH)
+
+    # The four steps apply the pure rules directly: no closure, no transaction object; the
+    # budget is only this dict entry and nothing else runs between the read and the write.
+
+    async def acquire(self, key: str, *, max_wait: float) -> Reservation:
+        """Wait until the budget allows one more request, then reserve it.
+
+        Raises:
+            RateLimitError: the wait would be longer than ``max_wait`` seconds.
+
+        """
+        lease_id = f"{next(self._ids):x}"
+        now = time.time()
+        lease = Lease(lease_id, now + self.lease_seconds)
+        budget, decision = take(self._budgets.get(key, _FRESH), now, lease)
+        self._budgets[key] = budget
+        if isinstance(decision, Send):  # the common case: no wait, no jitter drawn
+            return Reservation(key, lease_id)
+        return await super().acquire(key, max_wait=max_wait)
+
+    async def confirm(self, reservation: Reservation) -> bool:
+        """Re-check a reservation after taking an in-flight slot; False: it was given back."""
+        key, now = reservation.key, time.time()
+        budget, confirmed = recheck(
+            self._budgets.get(key, _FRESH),
+            now,
+            reservation.id,
+            renew_until=now + self.lease_seconds,
+        )
+        self._budgets[key] = budget
+        if not confirmed:
+            self._announce(key, opened=opens(budget, now))
+        return confirmed
+
+    async def release(self, reservation: Reservation) -> None:
+        """Give back a reservation whose request was never sent."""
+        key = reservation.key
+        budget = self._budgets[key] = give_back(self._budgets.get(key, _FRESH), reservation.id)
+        self._tell(key, budget)
+
+    async def record(self, reservation: Reservation, feedback: RateLimitFeedback | None) -> None:
+        """Settle a sent request with what its response said (None: no response)."""
+        key, now = reservation.key, time.time()
+        budget = settle(self._budgets.get(key, _FRESH), reservation.id, feedback, now)
+        self._budgets[key] = budget
+        self._tell(key, budget, now)
+
+    def _tell(self, key: str, budget: Budget, now: float | None = None) -> None:
+        """Wake the tasks waiting for news of ``key``, if any wait (the usual case: none)."""
+        if key in self._news or key in self._open:
+            now = time.time() if now is None else now
+            self._announce(key, opened=opens(budget, now))
 
     @property
     def budgets(self) -> Mapping[str, Budget]:
@@ -268,7 +328,7 @@ class LocalRateLimiter(BudgetLimiter):
         return dict(self._budgets)
 
     async def _transact(self, key: str, step: Step[T]) -> T:
-        budget, result = step(self.budget(key), time.time())
+        budget, result = step(self._budgets.get(key, _FRESH), time.time())
         self._budgets[key] = budget
         return result
 
