@@ -252,6 +252,12 @@ SETTLES = [
         {"probing": False, "available": None},
     ),
     (
+        "a probe answered by an error without headers keeps probing (a proxy's 503)",
+        Budget(leases=(MINE, *OTHERS)),
+        RateLimitFeedback(status=503),
+        {"probing": True, "available": None, "leases": OTHERS},
+    ),
+    (
         "an answer without headers keeps the budget",
         budgeted(leases=(MINE,)),
         RateLimitFeedback(status=500),

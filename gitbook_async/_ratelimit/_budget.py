@@ -381,7 +381,11 @@ def settle(budget: Budget, lease_id: str, feedback: RateLimitFeedback | None, no
             return _pause(budget, now, leases=leases, limit=limit)
         remaining = 0  # refused: nothing remains in this window, whatever the header says
     if remaining is None:
-        # No count to go by: a probe learns the server names none (no limit known).
+        if not 200 <= feedback.status < 300:
+            # An error without a count (a 503 from a proxy, say) proves nothing about the
+            # server's limit: the budget keeps probing, one request at a time.
+            return _copy(budget, leases=leases, limit=limit)
+        # A success without a count: a probe learns the server names none (no limit known).
         return _copy(budget, leases=leases, limit=limit, probing=False)
     sent = None if mine is None else mine.sent
     return _merge_count(budget, leases, limit, remaining, feedback.reset, sent)

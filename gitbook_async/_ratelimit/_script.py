@@ -203,7 +203,12 @@ local function settle(b, id, status, limit, remaining, reset, retry_after, now)
     if remaining == nil and reset == nil then pause(b, now); return end
     remaining = 0
   end
-  if remaining == nil then b.probing = false; return end
+  if remaining == nil then
+    -- only a success without a count says the server names none; an error (a 503 from a
+    -- proxy, say) proves nothing, and the budget keeps probing
+    if status >= 200 and status < 300 then b.probing = false end
+    return
+  end
   local sent = nil
   if mine ~= nil then sent = mine.sent end
   merge_count(b, remaining, reset, sent)
