@@ -2,11 +2,11 @@
 
 Five consecutive, distinct 100-item pages of a walk (fully filled items, and sparse items
 from 200 owners), as compact JSON bytes, become ``IntegrationList`` models through the
-SDK's public API (``structure(json.loads(body), IntegrationList)``) and
-``PydanticIntegrationList`` models (``benchmarks/_pydantic_models.py``, a field-for-field
-mirror that parses the JSON in Rust). A walk takes a faster internal path (msgspec) that
-the public API does not expose: the walk benchmarks measure that one. For information,
-the decoding step alone, orjson against json. Each run starts after a ``gc.collect()``.
+SDK's public API (``structure_json(body, IntegrationList)``, the path a response takes:
+msgspec straight from the bytes, each page on its own) and ``PydanticIntegrationList``
+models (``benchmarks/_pydantic_models.py``, a field-for-field mirror that parses the JSON
+in Rust). For information, the decoding step alone, orjson against json. Each run starts
+after a ``gc.collect()``.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from typing import Any, Final
 
 from benchmarks._data import DataSet, integrations
 from benchmarks._harness import Comparison, Direction, Measurement, Settings, Target, rounds
-from gitbook_async import IntegrationList, structure
+from gitbook_async import IntegrationList, structure_json
 
-SDK_LABEL: Final = "structure(json.loads(body), IntegrationList)"
+SDK_LABEL: Final = "structure_json(body, IntegrationList)"
 
 
 def walk_pages(data: DataSet, *, pages: int, size: int) -> list[bytes]:
@@ -47,7 +47,7 @@ def _per_item(operation: Callable[[bytes], object], bodies: Sequence[bytes], siz
 
 
 def _sdk(body: bytes) -> IntegrationList:
-    return structure(json.loads(body), IntegrationList)
+    return structure_json(body, IntegrationList)
 
 
 def run_structuring(settings: Settings) -> list[Comparison]:

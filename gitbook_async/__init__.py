@@ -52,7 +52,7 @@ from gitbook_async._ratelimit import LocalRateLimiter, RateLimiter, RateLimitFee
 from gitbook_async._resources._spaces import SpacesResource, SpacesResourceWithRawResponse
 from gitbook_async._response import APIResponse, ResponseMetadata
 from gitbook_async._version import __version__
-from gitbook_async._wire import structure
+from gitbook_async._wire import structure, structure_json
 
 if _TYPE_CHECKING:
     from gitbook_async.models import (
@@ -226,6 +226,7 @@ __all__ = [
     "UnprocessableEntityError",
     "UsersMergeRule",
     "structure",
+    "structure_json",
     "__version__",
 ]
 

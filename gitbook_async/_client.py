@@ -41,10 +41,11 @@ from gitbook_async._options import (
     check_headers,
     client_timeout,
 )
+from gitbook_async._proxy import ProxySetting
 from gitbook_async._ratelimit import LocalRateLimiter, RateLimiter, budget_key
 from gitbook_async._resources._spaces import SpacesResource
 from gitbook_async._response import Response
-from gitbook_async._transport import ProxySetting, Transport, user_agent
+from gitbook_async._transport import Transport, user_agent
 from gitbook_async._urls import normalize_base_url
 from gitbook_async._wire import OwnerMemo
 

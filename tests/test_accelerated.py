@@ -44,10 +44,12 @@ from gitbook_async import (
     SpaceIntegrationBlocks,
     SpaceIntegrationScript,
     structure,
+    structure_json,
 )
 from gitbook_async._body import BadBody, decode_json
 from gitbook_async._wire import _accel_gen as accel_gen
 from gitbook_async._wire import _accelerated as accelerated
+from gitbook_async._wire import _pages
 from gitbook_async._wire._accel_code import TWIN_OF, Unsupported, make_twin
 from gitbook_async._wire._accel_gen import Generator
 from gitbook_async._wire._accelerated import (
@@ -57,7 +59,6 @@ from gitbook_async._wire._accelerated import (
     OwnerMemo,
     decode_models,
     is_accelerated,
-    structure_body,
 )
 from gitbook_async._wire._converter import structure_response
 from gitbook_async.models._base import wire_names
@@ -886,33 +887,27 @@ def test_a_msgspec_reading_numbers_unlike_json_is_not_used(monkeypatch: pytest.M
     assert accelerated._Plans().get(IntegrationList) is None
 
 
-# --- structure_body: bytes -> models in one call (benchmark 6 times it; walks use plan_of) ---
+# --- structure_json: bytes -> models in one call, the path a response takes -----------------
 
 
-def _strict(body: bytes) -> Any:
-    decoded = decode_json(body, content_type="application/json", endpoint="GET /test")
-    if isinstance(decoded, BadBody):
-        raise decoded.error()
-    return decoded
-
-
-def test_structure_body_takes_the_accelerated_path_without_decoding() -> None:
-    """An accepted body never reaches the fallback decoder."""
+def test_structure_json_takes_the_accelerated_path_without_decoding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An accepted body never reaches the strict JSON decoder."""
 
     def refuse_to_decode(body: bytes) -> Any:
-        raise AssertionError("the fallback decoder ran")
+        raise AssertionError("the strict decoder ran")
 
+    monkeypatch.setattr(_pages, "read_json", refuse_to_decode)
     body = encode(_full())
-    model = structure_body(body, IntegrationList, endpoint="GET /test", decode=refuse_to_decode)
-    assert_same(model, reference(body, IntegrationList))
+    assert_same(structure_json(body, IntegrationList), reference(body, IntegrationList))
 
 
-def test_structure_body_falls_back_to_the_cattrs_path() -> None:
+def test_structure_json_falls_back_to_the_cattrs_path() -> None:
     """A refused body (a tag newer than the models) is decoded and structured by cattrs."""
     body = _text_edit('"type":"rules"', '"type":"vote"')
     assert decode_models(body, IntegrationList) is None
-    model = structure_body(body, IntegrationList, endpoint="GET /test", decode=_strict)
-    rules = model.items[0].owner.merge_rules
+    rules = structure_json(body, IntegrationList).items[0].owner.merge_rules
     assert rules is not None
     assert rules.type == "vote"
 
@@ -926,12 +921,12 @@ def test_structure_body_falls_back_to_the_cattrs_path() -> None:
     ],
     ids=["invalid data", "NaN", "cut short"],
 )
-def test_structure_body_reports_the_cattrs_paths_errors(body: bytes, path: str) -> None:
+def test_structure_json_reports_the_cattrs_paths_errors(body: bytes, path: str) -> None:
     """Invalid data and bodies that are no JSON raise the typed error of the cattrs path."""
     with pytest.raises(ResponseValidationError) as info:
-        structure_body(body, IntegrationList, endpoint="GET /test", decode=_strict)
+        structure_json(body, IntegrationList)
     assert info.value.path == path
-    assert info.value.endpoint == "GET /test"
+    assert info.value.endpoint == "structure_json()"
 
 
 JSON_NUMBER: Final = r"-?(0|[1-9][0-9]{0,40})(\.[0-9]{1,40})?([eE][-+]?[0-9]{1,3})?"

@@ -20,7 +20,14 @@ PACKAGE_DIR = Path(gitbook_async.__file__).parent
 # is exempt: it is an aiohttp.web application, not part of the client.
 # _sansio holds pure decisions (issue 9): it is no aiohttp user.
 # _options holds the call options, whose timeout is an aiohttp.ClientTimeout.
-AIOHTTP_USERS = ("gitbook_async._transport", "gitbook_async._client", "gitbook_async._options")
+AIOHTTP_USERS = (
+    "gitbook_async._transport",
+    "gitbook_async._client",
+    "gitbook_async._options",
+    "gitbook_async._call",  # an attempt's aiohttp.ClientTimeout
+    "gitbook_async._proxy",  # aiohttp reads the proxy environment and encodes credentials
+    "gitbook_async._failures",  # aiohttp's exceptions, mapped to failures
+)
 AIOHTTP_PACKAGES = ("gitbook_async._resources", "gitbook_async.testing")
 
 
@@ -196,7 +203,9 @@ def test_models_import_neither_aiohttp_nor_cattrs(module: str) -> None:
 
 @pytest.mark.parametrize("module", sorted(import_table()))
 def test_only_the_http_layer_imports_aiohttp(module: str) -> None:
-    """Only _transport, _client, _options and _resources (and the fake server) import aiohttp."""
+    """Only the HTTP layer (transport, call, proxy, failures, options, client, resources) and
+    the fake server import aiohttp.
+    """
     allowed = module in AIOHTTP_USERS or any(
         module == package or module.startswith(f"{package}.") for package in AIOHTTP_PACKAGES
     )

@@ -28,6 +28,8 @@ from gitbook_async._wire import (
     decode_models,
     read_list,
     read_models,
+    structure,
+    structure_json,
     structure_response,
 )
 from gitbook_async.models import (
@@ -340,3 +342,42 @@ async def test_a_walk_memo_keeps_about_two_pages_of_owners_alive() -> None:
         del built, page
     assert owners.kept(Organization) == min(OWNER_MEMO_SIZE, OWNER_MEMO_PAGES * size)
     assert len(owners) <= OWNER_MEMO_PAGES * size + owners.kept(IntegrationConfigurations)
+
+
+# --- structure_json: the public bytes -> models path ---------------------------------------
+
+
+@pytest.mark.parametrize("as_text", [False, True], ids=["bytes", "str"])
+def test_structure_json_gives_what_structure_gives_for_the_decoded_json(as_text: bool) -> None:
+    """``structure_json(body)`` builds the models ``structure(json.loads(body))`` builds."""
+    body = encode({"items": integrations(5), "next": {"page": "c2"}, "count": 5})
+    given: bytes | str = body.decode() if as_text else body
+    listing = structure_json(given, IntegrationList)
+    assert listing == structure(json.loads(body), IntegrationList)
+    assert [i.to_dict() for i in listing.items] == json.loads(body)["items"]
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b'{"items": [', "not valid JSON"),
+        (b'{"items": [], "count": NaN}', "not finite"),
+        (b'"\xff"', "not valid UTF-8"),
+        ("\ud800", "not valid UTF-8"),
+    ],
+    ids=["cut-short", "nan", "invalid-utf8", "lone-surrogate"],
+)
+def test_structure_json_refuses_text_that_is_not_json(body: bytes | str, problem: str) -> None:
+    """Text that is not strict JSON raises ResponseValidationError saying why."""
+    with pytest.raises(ResponseValidationError, match=problem) as caught:
+        structure_json(body, IntegrationList)
+    assert "structure_json()" in str(caught.value)
+
+
+def test_structure_json_names_the_path_of_a_wrong_value() -> None:
+    """JSON of the wrong shape raises with the JSON path of the bad value."""
+    items = integrations(3)
+    items[2]["owner"]["title"] = 5
+    with pytest.raises(ResponseValidationError) as caught:
+        structure_json(encode({"items": items}), IntegrationList)
+    assert caught.value.path == "items[2].owner.title"

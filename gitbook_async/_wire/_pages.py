@@ -28,9 +28,34 @@ from gitbook_async._errors import ResponseValidationError
 from gitbook_async._wire._accelerated import REFUSALS, OwnerMemo, decode_models, plan_of
 from gitbook_async._wire._converter import structure_response
 
-__all__ = ["Built", "DecodedList", "read_list", "read_models"]
+__all__ = ["Built", "DecodedList", "read_list", "read_models", "structure_json"]
 
 M = TypeVar("M")
+
+
+def structure_json(data: bytes | str, type_: type[M]) -> M:
+    """Build models from wire-format JSON text, e.g. a stored response body or a webhook.
+
+    The path a response takes: the accelerated one (msgspec, straight from the bytes) when
+    it reads the text, else strict JSON (RFC 8259, UTF-8) and the detailed path.
+    ``type_`` may be a model or e.g. ``tuple[Model, ...]``.
+
+    Raises:
+        ResponseValidationError: ``data`` is not JSON, or does not match ``type_``; its
+            ``errors`` holds the JSON path and the problem of each bad value.
+
+    """
+    body = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    result = read_models(body, type_, endpoint="structure_json()")
+    if isinstance(result, BadBody):
+        problem = result.problem
+        where = f" at {result.path}" if result.path else ""
+        raise ResponseValidationError(
+            f"structure_json() was given text that is {problem}{where}",
+            endpoint="structure_json()",
+            errors=((result.path, problem),),
+        )
+    return result  # type: ignore[no-any-return]
 
 
 def read_models(
