@@ -1,7 +1,8 @@
 """Reading response bodies strictly: JSON as RFC 8259 defines it, error bodies, redaction.
 
-Pure functions of bytes; no I/O. ``decode_json`` never raises: it returns the value or a
-``BadBody`` that says whether another attempt could help (a body cut short) or not.
+Pure functions of bytes; no I/O. ``read_json`` and ``refuse_content_type`` never raise:
+they give the value, or a ``BadBody`` that says whether another attempt could help (a body
+cut short) or not.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from gitbook_async._errors import ResponseValidationError
 
 __all__ = [
     "BadBody",
-    "decode_json",
     "error_message_of",
     "excerpt",
     "read_json",
@@ -111,21 +111,6 @@ def _finite_float(literal: str) -> float:
     if not math.isfinite(value):
         raise _NotFiniteError(literal)
     return value
-
-
-def decode_json(
-    body: bytes, *, content_type: str, status: int = 200, endpoint: str = ""
-) -> Any | BadBody:
-    """Decode a successful response's JSON body strictly, or say why it is unusable.
-
-    Refused: a non-JSON content type (``refuse_content_type``), and whatever ``read_json``
-    refuses. ``status`` and ``endpoint`` go into the ``BadBody``'s message.
-    """
-    refused = refuse_content_type(body, content_type)
-    result = read_json(body) if refused is None else refused
-    if isinstance(result, BadBody):
-        return attrs.evolve(result, status=status, endpoint=endpoint)
-    return result
 
 
 def refuse_content_type(body: bytes, content_type: str) -> BadBody | None:

@@ -106,6 +106,12 @@ class Call:
             return None
         return max(self._deadline_at - self._loop.time(), 0.0)
 
+    def check_time_left(self) -> None:
+        """Raise the deadline error if no time is left to send the next attempt."""
+        remaining = self.remaining()
+        if remaining is not None and remaining <= 0:
+            raise self._deadline_error("no time was left to send the next one")
+
     def max_wait(self) -> float:
         """Return the longest rate-budget wait this attempt accepts."""
         remaining = self.remaining()

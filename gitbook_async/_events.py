@@ -51,7 +51,8 @@ class ResponseEvent:
     """An attempt got a complete response (any status), body read.
 
     Attributes:
-        url: The URL that answered.
+        url: The URL requested, with its query (as in the ``RequestEvent``; the metadata's
+            ``url`` is the one that answered, after any redirect).
         attempt: Which attempt of the call this was.
         status: The HTTP status.
         headers: The response headers (case-insensitive, read-only).

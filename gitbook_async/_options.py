@@ -171,7 +171,7 @@ class CallOptions:
     timeout: aiohttp.ClientTimeout | None = None
     max_retries: int | None = None
     deadline: float | None = None
-    headers: Pairs = ()
+    headers: Pairs = attrs.field(default=(), repr=lambda pairs: repr([n for n, _ in pairs]))
     query: Pairs = ()
 
     @classmethod
@@ -187,6 +187,12 @@ class CallOptions:
                 or query parameter (before anything is sent).
 
         """
+        unknown = options.keys() - RequestOptions.__annotations__.keys()
+        if unknown:
+            raise InvalidArgumentError(
+                f"unexpected keyword argument {sorted(unknown)[0]!r}; the call options are "
+                f"{', '.join(RequestOptions.__annotations__)}"
+            )
         if not any(value is not None for value in options.values()):
             return _NONE  # the common call: nothing to check, nothing to merge
         timeout = options.get("timeout")

@@ -113,6 +113,7 @@ class Transport:
         self._budget_key = budget_key  # a hash of the origin and the token
         self._session = session
         self._owns_session = session is None
+        self._released = False  # aclose() ran: a session is never created again
         self._max_concurrency = max_concurrency
         self._in_flight: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -155,6 +156,11 @@ class Transport:
                 "this GitBookClient is bound to another event loop; create one client per loop "
                 "(e.g. in your app's startup/lifespan)"
             )
+        if self._released:
+            raise ClientClosedError(
+                "the GitBookClient was closed while this call was in flight; keep the client "
+                "open until its calls are done"
+            )
         if self._session is None:
             # In-flight requests are capped by a semaphore of the same size, so no request
             # ever burns its timeout waiting for a pooled connection.
@@ -174,7 +180,12 @@ class Transport:
         return self._session
 
     async def aclose(self) -> None:
-        """Close the owned session (a borrowed one stays open); idempotent."""
+        """Close the owned session (a borrowed one stays open); idempotent.
+
+        A call still in flight (say, waiting to retry) then fails with ``ClientClosedError``
+        at its next attempt: no session is created again.
+        """
+        self._released = True
         session, self._session = self._session, None
         if session is not None and self._owns_session:
             await session.close()
@@ -272,6 +283,7 @@ class Transport:
 
     async def _attempt(self, call: Call, attempt: int) -> Outcome:
         """Send one attempt of ``call``, telling the request and response hooks."""
+        call.check_time_left()  # it may have waited for one of the in-flight slots
         call.attempts = attempt  # counted once it is sent, not while it waits for the budget
         if self._hooks.request:
             await emit(self._hooks.request, RequestEvent(url=call.shown_url, attempt=attempt))

@@ -52,7 +52,11 @@ from gitbook_async._constants import (
     REDIS_SETTLE_DELAY,
     TOO_MANY_REQUESTS,
 )
-from gitbook_async._errors import ConfigurationError, RateLimiterUnavailableError
+from gitbook_async._errors import (
+    ClientClosedError,
+    ConfigurationError,
+    RateLimiterUnavailableError,
+)
 from gitbook_async._ratelimit._budget import Budget, RateLimitFeedback
 from gitbook_async._ratelimit._codec import budget_from_json
 from gitbook_async._ratelimit._limiter import (
@@ -227,8 +231,14 @@ class RedisRateLimiter(AsyncClosing):
         Raises:
             RateLimitError: the wait would be longer than ``max_wait`` seconds.
             RateLimiterUnavailableError: Redis cannot be reached (``on_unavailable="raise"``).
+            ClientClosedError: the limiter is closed.
 
         """
+        if self._closed:
+            raise ClientClosedError(
+                "this RedisRateLimiter is closed; create a new one (or close it only after "
+                "the clients using it)"
+            )
         if not self._redis_down():
             state = self._key(key)
             loop = asyncio.get_running_loop()
@@ -311,7 +321,14 @@ class RedisRateLimiter(AsyncClosing):
         For inspection and tests.
         """
         await self._flush(key)
-        return budget_from_json(await self._redis.get(self._prefix + key))
+        try:
+            stored = await self._redis.get(self._prefix + key)
+        except _FAILURES as exc:
+            raise RateLimiterUnavailableError(
+                f"Redis at {self._where} is unreachable ({type(exc).__name__}); the budget "
+                "cannot be read"
+            ) from None
+        return budget_from_json(stored)
 
     # --- one call per key at a time -----------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """``_body``: reading response bodies strictly (RFC 8259), error bodies, excerpts, redaction.
 
-Pure functions of bytes. ``decode_json``/``read_json`` never raise: a body is a value or a
+Pure functions of bytes. ``read_json``/``refuse_content_type`` never raise: a body is a value or a
 ``BadBody`` that says whether another attempt could help. Whatever text leaves this module
 (an excerpt, a problem, an error) has the token and its percent-encoded form redacted.
 """
@@ -18,7 +18,6 @@ from gitbook_async import ResponseValidationError
 from gitbook_async._body import (
     REDACTED,
     BadBody,
-    decode_json,
     error_message_of,
     excerpt,
     read_json,
@@ -202,25 +201,6 @@ def test_read_json_refuses_other_encodings(encoding: str) -> None:
     assert isinstance(read_json('{"a": 1}'.encode(encoding)), BadBody)
 
 
-# -- decode_json ---------------------------------------------------------------------------
-
-
-def test_decode_json_returns_the_value() -> None:
-    """A JSON body with a JSON content type is its value."""
-    assert decode_json(b'{"ok": true}', content_type=JSON) == {"ok": True}
-
-
-@pytest.mark.parametrize(
-    ("body", "content_type"),
-    [(b"NaN", JSON), (b"<html>", "text/html"), (b"{", JSON), (b"\xff", JSON)],
-)
-def test_decode_json_labels_a_bad_body(body: bytes, content_type: str) -> None:
-    """A BadBody from ``decode_json`` carries the status and endpoint it was given."""
-    bad = decode_json(body, content_type=content_type, status=203, endpoint="GET /x")
-    assert isinstance(bad, BadBody)
-    assert (bad.status, bad.endpoint) == (203, "GET /x")
-
-
 # -- BadBody.error -------------------------------------------------------------------------
 
 
@@ -244,7 +224,7 @@ def test_a_bad_body_error_names_the_endpoint_status_path_and_advice() -> None:
 @pytest.mark.parametrize("shown", [TOKEN, ENCODED])
 def test_a_bad_body_error_redacts_the_token(shown: str) -> None:
     """A body echoing the token (plain or percent-encoded) never shows it in the error."""
-    bad = decode_json(f"<p>{shown}</p>".encode(), content_type="text/html", endpoint="GET /x")
+    bad = refuse_content_type(f"<p>{shown}</p>".encode(), "text/html")
     assert isinstance(bad, BadBody)
     error = bad.error([TOKEN])
     assert TOKEN not in str(error)

@@ -16,6 +16,8 @@ from gitbook_async.testing import DEMO_SPACE_ID, FakeGitBook
 
 from .conftest import TOKEN
 
+SPACE: Final = DEMO_SPACE_ID
+
 SECRET_VALUE: Final = "s3cr3t-header-value"
 """A header value no error message may echo."""
 
@@ -362,3 +364,31 @@ async def test_with_options_describes_its_overrides_without_values(
     text = repr(derived)
     assert "with_options(timeout=7.0, deadline=20.0, default_headers=['X-Api-Key'])" in text
     assert SECRET_VALUE not in text
+
+
+async def test_a_misspelled_option_is_refused_before_anything_is_sent() -> None:
+    """``timout=`` (a typo) raises InvalidArgumentError naming the known options."""
+    async with FakeGitBook(token=TOKEN) as fake:
+        fake.add_space(SPACE)
+        async with GitBookClient(TOKEN, base_url=fake.url) as gitbook:
+            with pytest.raises(InvalidArgumentError, match=r"'timout'.*timeout, max_retries"):
+                await gitbook.spaces.list_integration_blocks(SPACE, timout=1)  # type: ignore[call-arg]
+        assert fake.requests == []
+
+
+async def test_only_a_listing_reserves_its_query_parameters() -> None:
+    """``extra_query`` may set ``limit`` on the blocks endpoint, which sets no query itself."""
+    async with FakeGitBook(token=TOKEN) as fake:
+        fake.add_space(SPACE)
+        async with GitBookClient(TOKEN, base_url=fake.url) as gitbook:
+            await gitbook.spaces.list_integration_blocks(SPACE, extra_query={"limit": "3"})
+            with pytest.raises(InvalidArgumentError, match="'limit'"):
+                gitbook.spaces.list_integrations(SPACE, extra_query={"limit": "3"})
+        assert fake.requests[0].query.get("limit") == "3"
+
+
+def test_the_repr_of_options_names_headers_without_their_values() -> None:
+    """A user's header values (API keys through a gateway) never show in a repr."""
+    options = CallOptions.of(extra_headers={"X-Gateway-Key": "gw-secret"})
+    assert "X-Gateway-Key" in repr(options)
+    assert "gw-secret" not in repr(options)

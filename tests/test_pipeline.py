@@ -17,6 +17,7 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Final
 
+import attrs
 import pytest
 
 from gitbook_async import (
@@ -28,7 +29,7 @@ from gitbook_async import (
     ResponseValidationError,
     RetryPolicy,
 )
-from gitbook_async._body import BadBody, decode_json
+from gitbook_async._body import BadBody, read_json
 from gitbook_async._constants import BUILD_SLICE_ITEMS
 from gitbook_async._pagination import RawPage
 from gitbook_async._wire import _pages, structure_response
@@ -335,9 +336,9 @@ def page_of(listing: IntegrationList) -> Page[Integration]:
 
 def expected_outcome(body: bytes) -> Page[Integration] | GitBookError:
     """What the walk gave before issue 12: strict ``json.loads``, then the cattrs path."""
-    data = decode_json(body, content_type="application/json", status=200, endpoint=ENDPOINT)
+    data = read_json(body)
     if isinstance(data, BadBody):
-        return data.error()
+        return attrs.evolve(data, endpoint=ENDPOINT).error()
     try:
         return page_of(structure_response(data, IntegrationList, endpoint=ENDPOINT))
     except GitBookError as exc:

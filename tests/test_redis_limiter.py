@@ -16,6 +16,7 @@ import redis.asyncio as aioredis
 
 from benchmarks import ratelimit as ratelimit_bench
 from gitbook_async import (
+    ClientClosedError,
     ConfigurationError,
     GitBookClient,
     RateLimiter,
@@ -433,3 +434,13 @@ def test_three_processes_cost_at_most_two_commands_per_request(
     assert run.commands is not None
     assert run.commands.per_request(run.requests) <= 2.0
     assert run.commands.executed_per_request(run.requests) <= 4.0
+
+
+async def test_a_closed_limiter_refuses_to_reserve(redis_server: RedisServer) -> None:
+    """``acquire`` after ``aclose()`` raises ClientClosedError instead of using a closed
+    connection.
+    """
+    limiter = RedisRateLimiter.from_url(redis_server.url)
+    await limiter.aclose()
+    with pytest.raises(ClientClosedError, match="closed"):
+        await limiter.acquire("some-key", max_wait=1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Final
@@ -276,3 +277,11 @@ async def test_response_headers_never_hold_the_token() -> None:
         response = await gitbook.spaces.with_raw_response.list_integration_blocks(SPACE)
     assert TOKEN not in repr(response.headers)
     assert response.headers["X-Echo"] == "Bearer [REDACTED]"
+
+
+async def test_concurrent_parses_build_the_page_once(gitbook: GitBookClient) -> None:
+    """Two tasks parsing one raw page at once get the same page (built once, in slices)."""
+    response = await gitbook.spaces.with_raw_response.list_integrations(SPACE)
+    first, second = await asyncio.gather(response.parse(), response.parse())
+    assert first is second
+    assert len(first.items) == 5

@@ -29,7 +29,7 @@ from gitbook_async import (
     RetryPolicy,
     ServerError,
 )
-from gitbook_async._body import REDACTED, decode_json, excerpt, redact
+from gitbook_async._body import REDACTED, excerpt, read_json, redact
 from gitbook_async._headers import RateLimit, ServerHints, parse_retry_after
 from gitbook_async._sansio import (
     Done,
@@ -260,7 +260,7 @@ def test_a_non_finite_number_is_refused_naming_its_path(body: bytes, path: str) 
 
 def test_finite_floats_and_big_ints_are_kept() -> None:
     """Ordinary floats decode unchanged; integers wider than 64 bits stay exact."""
-    value = decode_json(b'{"a": 0.1, "b": 123456789012345678901234567890}', content_type="")
+    value = read_json(b'{"a": 0.1, "b": 123456789012345678901234567890}')
     assert value == {"a": 0.1, "b": 123456789012345678901234567890}
 
 

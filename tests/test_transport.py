@@ -27,6 +27,7 @@ from gitbook_async import (
     APIConnectionError,
     APITimeoutError,
     BadRequestError,
+    ClientClosedError,
     GitBookClient,
     GitBookError,
     NotFoundError,
@@ -38,7 +39,13 @@ from gitbook_async import (
 from gitbook_async._constants import MAX_REDIRECTS
 from gitbook_async._wire import structure_response
 from gitbook_async.models import SpaceIntegrationBlocks
-from gitbook_async.testing import FakeGitBook, make_block, make_block_group, make_integration
+from gitbook_async.testing import (
+    FakeGitBook,
+    Fault,
+    make_block,
+    make_block_group,
+    make_integration,
+)
 
 from .conftest import TOKEN, pending_sdk_tasks
 
@@ -584,3 +591,37 @@ async def test_a_cursor_holding_the_token_is_redacted_in_the_log(
     lines = [r.getMessage() for r in caplog.records]
     assert any("page=after-[REDACTED] -> 200" in line for line in lines)
     assert all(TOKEN not in line for line in lines)
+
+
+async def test_closing_the_client_during_a_retry_ends_the_call_and_opens_nothing() -> None:
+    """A call waiting to retry when its client closes fails with ClientClosedError at the
+    next attempt; no session is created again and nothing is left open.
+    """
+    retry = RetryPolicy(max_retries=2, backoff_base=0.3, backoff_max=0.3)
+    async with FakeGitBook(token=TOKEN) as fake:
+        fake.add_space(SPACE)
+        fake.inject(Fault.status(503), times=1)
+        gitbook = GitBookClient(TOKEN, base_url=fake.url, retry=retry)
+        call = asyncio.ensure_future(gitbook.spaces.list_integration_blocks(SPACE))
+        await asyncio.sleep(0.1)  # the first attempt got its 503; the call waits to retry
+        await gitbook.aclose()
+        with pytest.raises(ClientClosedError, match="in flight"):
+            await call
+        assert gitbook._pool.transport._session is None
+    assert await pending_sdk_tasks() == []
+
+
+async def test_a_deadline_covers_the_wait_for_a_connection_slot() -> None:
+    """With every in-flight slot taken, a call whose deadline passes while it waits for one
+    ends with APITimeoutError instead of sending late.
+    """
+    async with FakeGitBook(token=TOKEN) as fake:
+        fake.add_space(SPACE)
+        async with GitBookClient(TOKEN, base_url=fake.url, max_concurrency=1) as gitbook:
+            fake.inject(Fault.delay(0.6), times=1)
+            slow = asyncio.ensure_future(gitbook.spaces.list_integration_blocks(SPACE))
+            await asyncio.sleep(0.05)  # the slow call holds the only slot
+            with pytest.raises(APITimeoutError, match=r"deadline of 0\.2 s"):
+                await gitbook.spaces.list_integration_blocks(SPACE, deadline=0.2)
+            await slow
+        assert len(fake.requests) == 1

@@ -7,6 +7,7 @@ turns what comes back into lists, pages and walks.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Final, TypeVar
@@ -105,7 +106,7 @@ class SpacesResource:
 
         """
         query = _listing_query(search, limit, max_items)
-        call = _options(options)
+        call = _listing_options(options)
 
         async def collect(space_id: str) -> list[Integration]:
             path = api_path(INTEGRATIONS, spaceId=validate_space_id(space_id))
@@ -156,7 +157,7 @@ class SpacesResource:
 
         """
         path = api_path(INTEGRATIONS, spaceId=validate_space_id(space_id))
-        call = _options(options)
+        call = _listing_options(options)
         query = _listing_query(search, limit, max_items)
         return AsyncPaginator(
             self._integrations_fetch(path, query, call),
@@ -181,7 +182,7 @@ class SpacesResource:
             ResponseValidationError: the body does not match the API schema.
 
         """
-        call = _options(options)
+        call = CallOptions.of(**options)
         response = await self._get_list(
             INTEGRATION_BLOCKS, space_id, models.SpaceIntegrationBlocks, call
         )
@@ -206,7 +207,7 @@ class SpacesResource:
             ResponseValidationError: the body does not match the API schema.
 
         """
-        call = _options(options)
+        call = CallOptions.of(**options)
         response = await self._get_scripts(space_id, call)
         return list(response.value)
 
@@ -294,7 +295,7 @@ class SpacesResourceWithRawResponse:
         """
         spaces = self._spaces
         path = api_path(INTEGRATIONS, spaceId=validate_space_id(space_id))
-        call = _options(options)
+        call = _listing_options(options)
         query = _listing_query(search, limit, None)
         cursor = _check_page(page)
         fetch = spaces._integrations_raw_fetch(path, query, call)
@@ -324,7 +325,7 @@ class SpacesResourceWithRawResponse:
             GitBookError: what the plain method raises.
 
         """
-        call = _options(options)
+        call = CallOptions.of(**options)
         blocks = models.SpaceIntegrationBlocks
         response = await self._spaces._get_list(INTEGRATION_BLOCKS, space_id, blocks, call)
         return _list_response(response)
@@ -341,7 +342,7 @@ class SpacesResourceWithRawResponse:
             GitBookError: what the plain method raises otherwise.
 
         """
-        return _list_response(await self._spaces._get_scripts(space_id, _options(options)))
+        return _list_response(await self._spaces._get_scripts(space_id, CallOptions.of(**options)))
 
 
 def _list_response(response: Response[tuple[M, ...]]) -> APIResponse[list[M]]:
@@ -352,13 +353,25 @@ def _list_response(response: Response[tuple[M, ...]]) -> APIResponse[list[M]]:
 
 
 def _once(build: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
-    """Run ``build`` on the first call only; later calls return its result."""
-    done: list[T] = []
+    """Run ``build`` on the first call only; later (or concurrent) calls get its result.
+
+    A build that raised raises the same error again.
+    """
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+    lock = asyncio.Lock()  # build() yields between slices: a second caller waits here
 
     async def once() -> T:
-        if not done:
-            done.append(await build())
-        return done[0]
+        async with lock:
+            if not outcome and not failure:
+                try:
+                    outcome.append(await build())
+                except BaseException as error:
+                    failure.append(error)
+                    raise
+        if failure:
+            raise failure[0]
+        return outcome[0]
 
     return once
 
@@ -381,8 +394,8 @@ def _raw_page(
     )
 
 
-def _options(options: RequestOptions) -> CallOptions:
-    """Check a call's options (``list_integrations`` reserves its own query parameters).
+def _listing_options(options: RequestOptions) -> CallOptions:
+    """Check a listing's options: ``extra_query`` may not set its ``search``, ``limit``, ``page``.
 
     Raises:
         InvalidArgumentError: a bad option (before anything is sent).
