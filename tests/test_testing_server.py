@@ -1134,3 +1134,11 @@ async def test_python_m_gitbook_async_testing_extra_fields() -> None:
             await process.wait()
     assert process.returncode == 0, err
     assert b"# extra fields:" in out
+
+
+def test_extra_fields_of_one_owner_are_the_same_wherever_it_appears() -> None:
+    """``verifiedPublisher`` is a fact about the organization: one owner, one set of bytes."""
+    owner = {"id": "org_1", "title": "Acme"}
+    first = with_extra_fields({"name": "slack", "owner": owner})
+    second = with_extra_fields({"name": "figma", "owner": owner})
+    assert first["owner"] == second["owner"]

@@ -1,4 +1,4 @@
-"""The shared rate budget (issue 11): pure decisions, the limiter protocol, the local limiter."""
+"""The shared rate budget: pure decisions, the limiter protocol, the local limiter."""
 
 from gitbook_async._ratelimit._budget import RateLimitFeedback
 from gitbook_async._ratelimit._limiter import (
