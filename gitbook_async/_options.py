@@ -214,8 +214,8 @@ class CallOptions:
     def over(self, defaults: CallOptions) -> CallOptions:
         """Return these options with ``defaults`` filling every field left unset.
 
-        Headers and query parameters add up: the defaults' first, then these (a later pair
-        of the same name wins when sent).
+        Headers and query parameters add up, the defaults' first: a later header of the same
+        name replaces an earlier one when sent; query parameters are all sent, in order.
         """
         if self is _NONE:
             return defaults
