@@ -161,7 +161,7 @@ def _add_options(parser: argparse.ArgumentParser, *, demo: bool = False) -> None
         "-q",
         action="store_true",
         default=absent,
-        help=shown("quiet", "no progress and no retry warnings on stderr, only errors"),
+        help=shown("quiet", "no progress and no retry lines on stderr, only errors"),
     )
 
 

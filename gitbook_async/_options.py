@@ -187,7 +187,7 @@ class CallOptions:
                 or query parameter (before anything is sent).
 
         """
-        unknown = options.keys() - RequestOptions.__annotations__.keys()
+        unknown = options.keys() - _OPTION_NAMES
         if unknown:
             raise InvalidArgumentError(
                 f"unexpected keyword argument {sorted(unknown)[0]!r}; the call options are "
@@ -290,6 +290,10 @@ class RequestOptions(TypedDict, total=False):
     deadline: float | None
     extra_headers: Mapping[str, str] | None
     extra_query: Mapping[str, str] | None
+
+
+_OPTION_NAMES: Final = frozenset(RequestOptions.__annotations__)
+"""The keyword arguments ``RequestOptions`` names (checked once per call)."""
 
 
 @attrs.frozen

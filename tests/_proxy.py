@@ -32,9 +32,12 @@ import ipaddress
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import Final, Literal
 from urllib.parse import quote, urlsplit
+
+import pytest
 
 ProxyMode = Literal["forward", "close", "refuse"]
 
@@ -54,6 +57,30 @@ HOP_BY_HOP: Final = frozenset(
 _MAX_HEAD: Final = 64 * 1024
 _CHUNK: Final = 64 * 1024
 _UPSTREAM_CONNECT_TIMEOUT: Final = 5.0
+
+
+PROXY_ENV_NAMES: Final = (
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+    "REQUEST_METHOD",  # urllib ignores HTTP_PROXY when it is set (CGI)
+)
+"""The environment variables that decide proxying (aiohttp reads them through urllib)."""
+
+
+def isolate_proxy_env(monkeypatch: pytest.MonkeyPatch, netrc_dir: Path | None = None) -> None:
+    """Remove this machine's proxy variables (and, given a folder, its ``~/.netrc``)."""
+    for name in PROXY_ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    if netrc_dir is not None:
+        netrc = netrc_dir / "netrc"
+        netrc.write_text("")
+        monkeypatch.setenv("NETRC", str(netrc))
 
 
 class _BadRequestError(Exception):

@@ -594,14 +594,20 @@ def test_a_refused_body_is_one_the_cattrs_path_reads_or_rejects_itself() -> None
 # --- owners ---------------------------------------------------------------------------------
 
 
-def test_owners_with_equal_bytes_are_built_once_and_shared() -> None:
-    """Items whose owners are the same bytes share one Organization, across pages too."""
-    owners = OwnerMemo()
-    payload = _full()
+def _decoded_twice(payload: Any, owners: OwnerMemo) -> tuple[IntegrationList, IntegrationList]:
+    """Decode one page twice through one memo (as two pages of a walk)."""
     first = decode_models(encode(payload), IntegrationList, owners=owners)
     again = decode_models(encode(payload), IntegrationList, owners=owners)
     assert first is not None
     assert again is not None
+    return first, again
+
+
+def test_owners_with_equal_bytes_are_built_once_and_shared() -> None:
+    """Items whose owners are the same bytes share one Organization, across pages too."""
+    owners = OwnerMemo()
+    payload = _full()
+    first, again = _decoded_twice(payload, owners)
     assert again.items[0].owner is first.items[0].owner
     distinct = {json.dumps(i[key]) for i in payload["items"] for key in ("owner", "configurations")}
     assert len(owners) == len(distinct)  # owners and configurations, each built once
@@ -609,12 +615,8 @@ def test_owners_with_equal_bytes_are_built_once_and_shared() -> None:
 
 def test_configurations_with_equal_bytes_are_built_once_and_shared() -> None:
     """``configurations`` are memoised like owners (each distinct bytes built once)."""
-    owners = OwnerMemo()
     payload = _full()
-    first = decode_models(encode(payload), IntegrationList, owners=owners)
-    again = decode_models(encode(payload), IntegrationList, owners=owners)
-    assert first is not None
-    assert again is not None
+    first, again = _decoded_twice(payload, OwnerMemo())
     pairs = zip(first.items, again.items, strict=True)
     found = [(a.configurations, b.configurations) for a, b in pairs]
     assert any(a is not None for a, _ in found)

@@ -35,7 +35,7 @@ from gitbook_async import (
 )
 from gitbook_async.testing import DEMO_SPACE_ID, FakeGitBook, Fault, NormalHandler
 
-from ._proxy import ForwardProxy, ProxyMode
+from ._proxy import ForwardProxy, ProxyMode, isolate_proxy_env
 from .conftest import TOKEN
 
 TLS_DIR = Path(__file__).parent / "fixtures" / "tls"  # a self-signed certificate for 127.0.0.1
@@ -48,27 +48,12 @@ PROXY_SECRETS = (
     quote(PROXY_PASSWORD, safe=""),
     base64.b64encode(f"{PROXY_USER}:{PROXY_PASSWORD}".encode()).decode("ascii"),
 )
-PROXY_ENV_NAMES = (
-    "http_proxy",
-    "HTTP_PROXY",
-    "https_proxy",
-    "HTTPS_PROXY",
-    "all_proxy",
-    "ALL_PROXY",
-    "no_proxy",
-    "NO_PROXY",
-    "REQUEST_METHOD",  # urllib ignores HTTP_PROXY when it is set (CGI)
-)
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No proxy variable and no ~/.netrc from this machine: each test sets its own."""
-    for name in PROXY_ENV_NAMES:
-        monkeypatch.delenv(name, raising=False)
-    netrc = tmp_path / "netrc"
-    netrc.write_text("")
-    monkeypatch.setenv("NETRC", str(netrc))
+    isolate_proxy_env(monkeypatch, tmp_path)
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ import pytest
 from gitbook_async import ConfigurationError
 from gitbook_async._proxy import ProxySetting
 
+from ._proxy import isolate_proxy_env
+
 BASE = "https://api.gitbook.com"
 
 
@@ -43,9 +45,7 @@ def test_the_environment_is_read_only_with_trust_env(
     expected: str | None,
 ) -> None:
     """``$HTTPS_PROXY`` applies to an https API unless ``$NO_PROXY`` names its host."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
+    isolate_proxy_env(monkeypatch)
     monkeypatch.setenv(variable, "http://127.0.0.1:3128")
     monkeypatch.setenv("NO_PROXY", no_proxy)
     setting = ProxySetting.resolve(None, trust_env=trust_env, base_url=BASE)

@@ -14,24 +14,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests._proxy import ForwardProxy, is_loopback_host
+from tests._proxy import ForwardProxy, is_loopback_host, isolate_proxy_env
 
 TLS_DIR = Path(__file__).parent / "fixtures" / "tls"
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 TOKEN = "gb_api_test-token-0123456789"
 PROXY_USER = "proxy-user"
 PROXY_PASSWORD = "proxy-pa:ss@word/42"  # needs percent-encoding in a URL
-PROXY_ENV_NAMES = (
-    "http_proxy",
-    "HTTP_PROXY",
-    "https_proxy",
-    "HTTPS_PROXY",
-    "all_proxy",
-    "ALL_PROXY",
-    "no_proxy",
-    "NO_PROXY",
-    "REQUEST_METHOD",  # urllib ignores HTTP_PROXY when it is set (CGI)
-)
 
 
 async def _echo(request: web.Request) -> web.Response:
@@ -106,8 +95,7 @@ def client_tls() -> ssl.SSLContext:
 @pytest.fixture
 def clean_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """No proxy variable from the machine's environment: each test sets its own."""
-    for name in PROXY_ENV_NAMES:
-        monkeypatch.delenv(name, raising=False)
+    isolate_proxy_env(monkeypatch)
     return monkeypatch
 
 

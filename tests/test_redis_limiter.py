@@ -253,8 +253,8 @@ async def test_the_redis_key_is_a_hash_never_the_token(redis_server: RedisServer
     assert all(token not in k for k in keys)
 
 
-def test_processes_sharing_redis_stay_within_the_limit(redis_server: RedisServer) -> None:
-    """Three processes on one token, sharing the budget through Redis, get no 429."""
+def race_three_processes(redis_server: RedisServer, calls: int) -> ratelimit_bench.Run:
+    """3 processes x ``calls`` calls on one token, 20 per second, sharing the budget in Redis."""
 
     async def race() -> ratelimit_bench.Run:
         window = RateLimitWindow(20, 1.0)
@@ -262,10 +262,15 @@ def test_processes_sharing_redis_stay_within_the_limit(redis_server: RedisServer
             token=ratelimit_bench.TOKEN, rate_limit=window
         ) as server:
             return await asyncio.wait_for(
-                ratelimit_bench.race(server, redis_server.url, calls=15, count=3), 60
+                ratelimit_bench.race(server, redis_server.url, calls=calls, count=3), 60
             )
 
-    run = asyncio.run(race())
+    return asyncio.run(race())
+
+
+def test_processes_sharing_redis_stay_within_the_limit(redis_server: RedisServer) -> None:
+    """Three processes on one token, sharing the budget through Redis, get no 429."""
+    run = race_three_processes(redis_server, calls=15)
     assert run.failed == 0
     assert run.requests == 45
     assert run.refused == 0
@@ -418,18 +423,8 @@ def test_batch_must_be_a_positive_int(redis_server: RedisServer) -> None:
 def test_three_processes_cost_at_most_two_commands_per_request(
     redis_server: RedisServer,
 ) -> None:
-    """Issue 18's goal at a small size: 3 processes x 20 calls, 20 per second, one token."""
-
-    async def race() -> ratelimit_bench.Run:
-        window = RateLimitWindow(20, 1.0)
-        async with FakeGitBook.with_demo_data(
-            token=ratelimit_bench.TOKEN, rate_limit=window
-        ) as server:
-            return await asyncio.wait_for(
-                ratelimit_bench.race(server, redis_server.url, calls=20, count=3), 60
-            )
-
-    run = asyncio.run(race())
+    """The fleet goal at a small size: 3 processes x 20 calls, 20 per second, one token."""
+    run = race_three_processes(redis_server, calls=20)
     assert run.refused == 0
     assert run.commands is not None
     assert run.commands.per_request(run.requests) <= 2.0

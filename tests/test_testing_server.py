@@ -11,7 +11,7 @@ import runpy
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -989,37 +989,56 @@ async def test_serve_reports_a_busy_port(capsys: pytest.CaptureFixture[str]) -> 
     assert len(err.splitlines()) == 1
 
 
-async def test_python_m_gitbook_async_testing_serves_until_ctrl_c() -> None:
-    """As a program: first line is the base URL to export; Ctrl-C exits 0 without a traceback."""
+@dataclass(frozen=True)
+class ProgramRun:
+    """How ``python -m gitbook_async.testing`` ended: its first line, output and exit code."""
+
+    first_line: str
+    out: bytes
+    err: bytes
+    returncode: int | None
+
+
+async def run_fake_program(*options: str, use: Callable[[str], Awaitable[None]]) -> ProgramRun:
+    """Start the fake as a program, ``await use(base_url)``, then Ctrl-C it (killed if stuck)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "gitbook_async.testing",
         "--port",
         "0",
-        "--fault",
-        "status:503",
+        *options,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     try:
         assert process.stdout is not None
         first = (await asyncio.wait_for(process.stdout.readline(), timeout=30)).decode()
-        name, _, url = first.strip().partition("=")
-        assert name == "GITBOOK_BASE_URL"
-        assert re.fullmatch(r"http://127\.0\.0\.1:[0-9]+", url)
-        async with aiohttp.ClientSession(headers=DEMO_AUTH) as client:
-            statuses = [(await get_json(client, url + INTEGRATIONS))[0] for _ in range(2)]
-        assert statuses == [503, 200]
+        await use(first.strip().partition("=")[2])
         process.send_signal(signal.SIGINT)
         out, err = await asyncio.wait_for(process.communicate(), timeout=30)
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
-    assert process.returncode == 0, err
-    assert b"Traceback" not in err
-    assert out.decode().splitlines()[0] == f"GITBOOK_API_TOKEN={DEMO_TOKEN}"
+    return ProgramRun(first.strip(), out, err, process.returncode)
+
+
+async def test_python_m_gitbook_async_testing_serves_until_ctrl_c() -> None:
+    """As a program: first line is the base URL to export; Ctrl-C exits 0 without a traceback."""
+    statuses: list[int] = []
+
+    async def use(url: str) -> None:
+        assert re.fullmatch(r"http://127\.0\.0\.1:[0-9]+", url)
+        async with aiohttp.ClientSession(headers=DEMO_AUTH) as client:
+            statuses.extend([(await get_json(client, url + INTEGRATIONS))[0] for _ in range(2)])
+
+    run = await run_fake_program("--fault", "status:503", use=use)
+    assert run.first_line.partition("=")[0] == "GITBOOK_BASE_URL"
+    assert statuses == [503, 200]
+    assert run.returncode == 0, run.err
+    assert b"Traceback" not in run.err
+    assert run.out.decode().splitlines()[0] == f"GITBOOK_API_TOKEN={DEMO_TOKEN}"
 
 
 def test_module_entry_point_runs_main(
@@ -1105,20 +1124,8 @@ async def test_extra_fields_apply_to_demo_data_and_seeded_spaces(
 
 async def test_python_m_gitbook_async_testing_extra_fields() -> None:
     """``--extra-fields`` serves the demo spaces with fields newer than the models."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gitbook_async.testing",
-        "--port",
-        "0",
-        "--extra-fields",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert process.stdout is not None
-        first = (await asyncio.wait_for(process.stdout.readline(), timeout=30)).decode()
-        url = first.strip().partition("=")[2]
+
+    async def use(url: str) -> None:
         async with aiohttp.ClientSession(headers=DEMO_AUTH) as client:
             status, _, body = await get_json(client, url + INTEGRATIONS, limit="3")
         assert status == 200
@@ -1126,14 +1133,10 @@ async def test_python_m_gitbook_async_testing_extra_fields() -> None:
             body["items"], demo_spaces()[DEMO_SPACE_ID]["integrations"], strict=False
         ):
             assert_extra_fields(item, plain)
-        process.send_signal(signal.SIGINT)
-        out, err = await asyncio.wait_for(process.communicate(), timeout=30)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    assert process.returncode == 0, err
-    assert b"# extra fields:" in out
+
+    run = await run_fake_program("--extra-fields", use=use)
+    assert run.returncode == 0, run.err
+    assert b"# extra fields:" in run.out
 
 
 def test_extra_fields_of_one_owner_are_the_same_wherever_it_appears() -> None:

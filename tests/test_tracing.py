@@ -39,7 +39,7 @@ from ._otel import (
     status_code,
     url,
 )
-from ._proxy import ForwardProxy
+from ._proxy import ForwardProxy, isolate_proxy_env
 from .conftest import TOKEN
 
 FAST = RetryPolicy(max_retries=2, backoff_base=0.001, backoff_max=0.002, max_wait=5.0)
@@ -47,27 +47,12 @@ BLOCKS = f"/v1/spaces/{DEMO_SPACE_ID}/integration-blocks"
 MISSING = "/v1/spaces/no-such-space/integration-blocks"
 PROXY_USER = "proxy-user"
 PROXY_PASSWORD = "otel-proxy-pa:ss@word"
-PROXY_ENV_NAMES = (
-    "http_proxy",
-    "HTTP_PROXY",
-    "https_proxy",
-    "HTTPS_PROXY",
-    "all_proxy",
-    "ALL_PROXY",
-    "no_proxy",
-    "NO_PROXY",
-    "REQUEST_METHOD",
-)
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No proxy variable and no ~/.netrc from this machine (trust_env is the default)."""
-    for name in PROXY_ENV_NAMES:
-        monkeypatch.delenv(name, raising=False)
-    netrc = tmp_path / "netrc"
-    netrc.write_text("")
-    monkeypatch.setenv("NETRC", str(netrc))
+    isolate_proxy_env(monkeypatch, tmp_path)
 
 
 def assert_no_secret(spans: Sequence[ReadableSpan], *secrets: str) -> None:
